@@ -1,0 +1,234 @@
+"""Input validation shared by every genlab model.
+
+Validation happens once, at the public boundary (``fit``, ``predict``, a public
+function); private helpers that do the mathematics trust their inputs. Every
+error is a :class:`ValueError` (or its subclass :class:`NotFittedError`) whose
+message names the argument and the problem, so that a learner who passes the
+wrong thing is told what to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "NotFittedError",
+    "check_array",
+    "check_consistent_length",
+    "check_is_fitted",
+    "check_positive",
+    "check_probability_vector",
+    "check_random_state",
+    "check_stochastic_matrix",
+]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a model is used before ``fit`` (as in scikit-learn)."""
+
+
+def check_array(
+    X: ArrayLike,
+    *,
+    name: str = "X",
+    ndim: int = 2,
+    min_samples: int = 1,
+    min_features: int = 1,
+    allow_nonfinite: bool = False,
+) -> NDArray[np.float64]:
+    """Convert ``X`` to a float64 array and check its shape and values.
+
+    Parameters
+    ----------
+    X : array_like
+        The input. With ``ndim=2`` it must have shape (n_samples, n_features);
+        with ``ndim=1``, shape (n_samples,).
+    name : str
+        The argument's name, used in error messages.
+    ndim : {1, 2}
+        The required number of dimensions.
+    min_samples, min_features : int
+        The smallest acceptable number of rows (and, for 2-D input, columns).
+    allow_nonfinite : bool
+        Accept NaN and infinite entries (never used by the models).
+
+    Returns
+    -------
+    ndarray of float64
+        A C-contiguous copy or view of the input.
+
+    Raises
+    ------
+    ValueError
+        If the input is not numeric, has the wrong number of dimensions, too
+        few samples or features, or contains NaN or infinity.
+    """
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a numeric array; got {type(X).__name__}") from exc
+    if arr.ndim != ndim:
+        shape = "(n_samples, n_features)" if ndim == 2 else "(n_samples,)"
+        hint = " Reshape with X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be {ndim}-dimensional with shape {shape}; "
+            f"got {arr.ndim} dimension(s), shape {arr.shape}.{hint}"
+        )
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} required")
+    if ndim == 2 and arr.shape[1] < min_features:
+        raise ValueError(f"{name} has {arr.shape[1]} feature(s); at least {min_features} required")
+    if not allow_nonfinite and not np.all(np.isfinite(arr)):
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(np.isinf(arr).sum())
+        raise ValueError(
+            f"{name} contains NaN or infinity ({n_nan} NaN, {n_inf} infinite value(s)); "
+            "remove or impute them first"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def check_consistent_length(**arrays: NDArray[Any]) -> int:
+    """Check that every array has the same first dimension and return it.
+
+    Parameters
+    ----------
+    **arrays : ndarray
+        The arrays, passed by name so that the error message can name them.
+
+    Returns
+    -------
+    int
+        The common length.
+    """
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        listing = ", ".join(f"{n}: {k}" for n, k in lengths.items())
+        raise ValueError(f"inconsistent numbers of samples ({listing})")
+    return next(iter(lengths.values()), 0)
+
+
+def check_positive(value: float, *, name: str, strict: bool = True) -> float:
+    """Check that a scalar is finite and positive (or non-negative).
+
+    Parameters
+    ----------
+    value : float
+        The scalar to check.
+    name : str
+        Its name, for the error message.
+    strict : bool
+        Require ``value > 0`` (True) or ``value >= 0`` (False).
+
+    Returns
+    -------
+    float
+        ``value`` as a Python float.
+    """
+    v = float(value)
+    if not np.isfinite(v) or (v <= 0 if strict else v < 0):
+        bound = "> 0" if strict else ">= 0"
+        raise ValueError(f"{name} must be finite and {bound}; got {value!r}")
+    return v
+
+
+def check_probability_vector(
+    p: ArrayLike, *, name: str = "p", atol: float = 1e-8
+) -> NDArray[np.float64]:
+    """Check that ``p`` is a probability vector: non-negative, summing to 1.
+
+    Parameters
+    ----------
+    p : array_like of shape (n,)
+        The candidate probabilities.
+    name : str
+        Its name, for error messages.
+    atol : float
+        Tolerance on ``|sum(p) - 1|``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+    """
+    arr = check_array(p, name=name, ndim=1)
+    if np.any(arr < 0):
+        raise ValueError(f"{name} has negative entries: {arr[arr < 0][:5]}")
+    total = float(arr.sum())
+    if abs(total - 1.0) > atol:
+        raise ValueError(f"{name} must sum to 1; it sums to {total!r}")
+    return arr
+
+
+def check_stochastic_matrix(
+    A: ArrayLike, *, name: str = "A", atol: float = 1e-8
+) -> NDArray[np.float64]:
+    """Check that every row of ``A`` is a probability vector.
+
+    Parameters
+    ----------
+    A : array_like of shape (n_rows, n_columns)
+        The candidate row-stochastic matrix.
+    name : str
+        Its name, for error messages.
+    atol : float
+        Tolerance on each row's ``|sum - 1|``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows, n_columns)
+    """
+    arr = check_array(A, name=name, ndim=2)
+    if np.any(arr < 0):
+        rows = np.unique(np.nonzero(arr < 0)[0])
+        raise ValueError(f"{name} has negative entries in row(s) {rows.tolist()}")
+    sums = arr.sum(axis=1)
+    bad = np.nonzero(np.abs(sums - 1.0) > atol)[0]
+    if bad.size:
+        raise ValueError(
+            f"every row of {name} must sum to 1; row(s) {bad.tolist()} sum to {sums[bad].tolist()}"
+        )
+    return arr
+
+
+def check_random_state(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """Turn ``seed`` into a :class:`numpy.random.Generator`.
+
+    Parameters
+    ----------
+    seed : int, Generator or None
+        An integer seed gives a reproducible generator; a Generator is
+        returned as it is; None gives fresh, unpredictable entropy.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if seed is None or isinstance(seed, (int, np.integer)):
+        return np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    raise ValueError(
+        f"random_state must be None, an int or a numpy Generator; got {type(seed).__name__}"
+    )
+
+
+def check_is_fitted(estimator: object, attributes: Iterable[str]) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has every attribute.
+
+    Parameters
+    ----------
+    estimator : object
+        The model.
+    attributes : iterable of str
+        Fitted attributes (with trailing underscores) that ``fit`` sets.
+    """
+    missing = [a for a in attributes if not hasattr(estimator, a)]
+    if missing:
+        raise NotFittedError(
+            f"this {type(estimator).__name__} is not fitted yet (missing {missing}); "
+            "call fit first"
+        )
