@@ -1,0 +1,70 @@
+# One entry point for everything. The README's two set-up commands are `make book`
+# and `make test`; both create the virtual environment and install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MATHJAX := node_modules/mathjax/es5/tex-chtml.js
+
+# nbval in strict mode (not --nbval-lax), in the project's own environment, with the
+# sanitizers for addresses and timings; whole notebooks per worker (--dist loadfile).
+PYTEST_ARGS := -n 2 --dist loadfile --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 tests book
+
+.PHONY: help book serve test lint typecheck pytest execute lab bench constraints clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt "torch==2.13.0"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+$(MATHJAX): package.json package-lock.json
+	scripts/ensure_system_deps.sh npm
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(STAMP) $(MATHJAX)  ## build the HTML book (zero warnings) and say which file to open
+	$(PY) scripts/build_book.py
+
+serve: $(STAMP) $(MATHJAX)  ## build the book and serve it on http://127.0.0.1:8000
+	$(PY) scripts/build_book.py --serve
+
+test: $(STAMP) $(MATHJAX)  ## run every test: lint, types, unit, notebooks (nbval), browser
+	scripts/ensure_system_deps.sh chromium
+	$(MAKE) --no-print-directory lint typecheck pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check genlab tests benchmarks scripts conftest.py
+	$(VENV)/bin/ruff format --check genlab tests benchmarks scripts conftest.py
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+execute: $(STAMP)  ## re-execute every notebook in place (authors: after changing code or text)
+	$(PY) scripts/execute_notebooks.py
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab with working widgets
+	$(PY) -m pip install --quiet -e ".[lab]"
+	$(VENV)/bin/jupyter lab --notebook-dir=book
+
+bench: $(STAMP)  ## run the full-size benchmarks side by side with the peer libraries
+	$(PY) -m benchmarks
+
+constraints: $(STAMP)  ## record the exact versions of the current environment
+	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable \
+	  | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean:  ## remove build outputs (keeps the virtual environment)
+	rm -rf _build .pytest_cache

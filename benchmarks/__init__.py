@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of genlab against its peer libraries (see README.md)."""
