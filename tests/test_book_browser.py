@@ -7,6 +7,7 @@ for every page in the table of contents, checks that
 * no request leaves 127.0.0.1 (anything else is blocked and reported);
 * MathJax has rendered every formula (``mjx-container`` elements, no ``mjx-merror``);
 * every image has a non-zero size;
+* a chapter's notebook can be downloaded from its page;
 
 and that the "next" buttons lead from the landing page through every page in order. A
 screenshot of each page is saved in ``_build/screenshots/``.
@@ -162,6 +163,12 @@ def test_page_renders_offline_without_errors(site: str, browser, page_path: str)
     )
     for src, natural, shown in sizes:
         assert natural > 0 and shown > 0, f"{page_path}: image {src} has zero size"
+
+    if (ROOT / f"{page_path}.ipynb").is_file():  # a chapter: its notebook can be downloaded
+        link = page.locator("a.btn-download-source-button").first.get_attribute("href")
+        assert link and link.endswith(".ipynb"), f"{page_path}: no notebook download button"
+        response = page.request.get(f"{site}/{page_path}.html".rsplit("/", 1)[0] + "/" + link)
+        assert response.ok and "cells" in response.json(), f"{page_path}: bad notebook download"
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')}.png"), full_page=True)
