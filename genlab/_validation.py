@@ -132,7 +132,7 @@ def check_positive(value: float, *, name: str, strict: bool = True) -> float:
     v = float(value)
     if not np.isfinite(v) or (v <= 0 if strict else v < 0):
         bound = "> 0" if strict else ">= 0"
-        raise ValueError(f"{name} must be finite and {bound}; got {value!r}")
+        raise ValueError(f"{name} must be finite and {bound}; got {v}")
     return v
 
 
@@ -159,7 +159,7 @@ def check_probability_vector(
         raise ValueError(f"{name} has negative entries: {arr[arr < 0][:5]}")
     total = float(arr.sum())
     if abs(total - 1.0) > atol:
-        raise ValueError(f"{name} must sum to 1; it sums to {total!r}")
+        raise ValueError(f"{name} must sum to 1; it sums to {total}")
     return arr
 
 

@@ -1,0 +1,678 @@
+r"""Naive Bayes classifiers: Gaussian, multinomial and Bernoulli.
+
+All three models share one assumption: given the class :math:`c`, the features are
+independent, so the class-conditional likelihood is a product of one-dimensional factors,
+
+.. math::
+
+    p(c \mid x) \;\propto\; p(c) \prod_{j=1}^{d} p(x_j \mid c),
+    \qquad
+    \log p(c \mid x) = \log p(c) + \sum_{j=1}^{d} \log p(x_j \mid c) - \log p(x).
+
+They differ only in the factor :math:`p(x_j \mid c)`:
+
+``GaussianNB``
+    a normal density :math:`\mathcal N(x_j \mid \mu_{cj}, \sigma^2_{cj})` for real-valued features;
+``MultinomialNB``
+    word counts: :math:`p(x \mid c) \propto \prod_j \theta_{cj}^{x_j}` with smoothed word
+    frequencies :math:`\theta_{cj}`;
+``BernoulliNB``
+    word presence: :math:`\theta_{cj}^{x_j} (1 - \theta_{cj})^{1 - x_j}` for binary features.
+
+Everything is computed in log space. The API follows scikit-learn's ``sklearn.naive_bayes``
+(the same parameter and attribute names), so each model can be checked against it, and adds
+what a generative model offers: :meth:`sample` draws new feature vectors from the fitted
+class-conditional distributions.
+
+Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from genlab._validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    check_positive,
+    check_probability_vector,
+    check_random_state,
+)
+from genlab.numerics import log_normalize
+
+__all__ = ["BernoulliNB", "GaussianNB", "MultinomialNB"]
+
+FloatArray = NDArray[np.float64]
+
+#: Smallest smoothing used by the discrete models, so that no probability is exactly 0.
+_ALPHA_MIN = 1e-10
+
+
+def _check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> FloatArray:
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = check_array(sample_weight, name="sample_weight", ndim=1)
+    if len(w) != n_samples:
+        raise ValueError(f"sample_weight has {len(w)} entries for {n_samples} samples")
+    if np.any(w < 0):
+        raise ValueError("sample_weight has negative entries")
+    return w
+
+
+def _check_labels(y: ArrayLike, n_samples: int) -> NDArray[Any]:
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-dimensional, shape (n_samples,); got shape {labels.shape}")
+    check_consistent_length(X=np.empty(n_samples), y=labels)
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError("y contains NaN or infinity")
+    return labels
+
+
+class _BaseNB:
+    """What every naive Bayes model shares: labels, priors, prediction and scoring.
+
+    A subclass implements ``_check_X`` (its validation of features), ``_reset``,
+    ``_update`` (adding a batch of labelled data to its sufficient statistics),
+    ``_finalize`` (turning the statistics into parameters), ``_joint_log_likelihood``
+    and ``_sample_features``.
+    """
+
+    _fitted_attributes: tuple[str, ...] = ("classes_", "class_count_")
+
+    # ----------------------------------------------------------------- fitting
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Any:
+        """Fit the model to labelled data.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Training feature vectors.
+        y : array_like of shape (n_samples,)
+            Class labels (any sortable type: integers, strings, ...). At least two
+            classes are required.
+        sample_weight : array_like of shape (n_samples,), optional
+            Non-negative weights, read as frequencies (a weight of 2 counts a sample twice).
+
+        Returns
+        -------
+        self
+        """
+        X_ = self._check_X(X, reset=True)
+        labels = _check_labels(y, len(X_))
+        classes = np.unique(labels)
+        self._start(classes, X_)
+        self._partial(X_, labels, sample_weight)
+        return self
+
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Any:
+        """Update the model with one more batch of labelled data (online learning).
+
+        Fitting batch after batch gives the same parameters as one call of :meth:`fit`
+        on all the data.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            A batch of feature vectors.
+        y : array_like of shape (n_samples,)
+            Their labels.
+        classes : array_like of shape (n_classes,), optional
+            Every class that will ever be seen. Required on the first call, ignored after.
+        sample_weight : array_like of shape (n_samples,), optional
+            Non-negative weights, read as frequencies.
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "classes_")
+        X_ = self._check_X(X, reset=first)
+        labels = _check_labels(y, len(X_))
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self._start(np.unique(np.asarray(classes)), X_)
+        self._partial(X_, labels, sample_weight)
+        return self
+
+    def _start(self, classes: NDArray[Any], X: FloatArray) -> None:
+        if len(classes) < 2:
+            raise ValueError(
+                f"at least two classes are needed to fit a classifier; got {len(classes)} "
+                f"({classes.tolist()})"
+            )
+        self.classes_ = classes
+        self.n_features_in_ = X.shape[1]
+        self.class_count_ = np.zeros(len(classes))
+        self._reset(X)
+
+    def _partial(
+        self, X: FloatArray, labels: NDArray[Any], sample_weight: ArrayLike | None
+    ) -> None:
+        unknown = np.setdiff1d(np.unique(labels), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels {unknown.tolist()} not among the classes {self.classes_.tolist()}"
+            )
+        w = _check_sample_weight(sample_weight, len(X))
+        onehot = np.zeros((len(X), len(self.classes_)))
+        onehot[np.arange(len(X)), np.searchsorted(self.classes_, labels)] = w
+        self._update(X, onehot)
+        self.class_count_ += onehot.sum(axis=0)
+        self._finalize()
+
+    # -------------------------------------------------------------- prediction
+    def predict_joint_log_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Log joint probability :math:`\log p(x, c) = \log p(c) + \log p(x \mid c)`.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self, self._fitted_attributes)
+        return self._joint_log_likelihood(self._check_X(X, reset=False))
+
+    def predict_log_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Log posterior :math:`\log p(c \mid x)`, normalised with log-sum-exp.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return log_normalize(self.predict_joint_log_proba(X), axis=1)[0]
+
+    def predict_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Posterior probabilities :math:`p(c \mid x)`; each row sums to 1.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """Predict the most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        jll = self.predict_joint_log_proba(X)
+        return np.asarray(self.classes_[np.argmax(jll, axis=1)])
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+        sample_weight : array_like of shape (n_samples,), optional
+
+        Returns
+        -------
+        float
+        """
+        pred = self.predict(X)
+        labels = _check_labels(y, len(pred))
+        w = _check_sample_weight(sample_weight, len(pred))
+        return float(np.average(pred == labels, weights=w))
+
+    # -------------------------------------------------------------- generation
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        y: Any = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> tuple[FloatArray, NDArray[Any]]:
+        """Draw new labelled samples from the fitted model (ancestral sampling).
+
+        First a class from the prior ``p(c)`` (or the class ``y`` for every sample),
+        then each feature independently from its class-conditional distribution.
+
+        Parameters
+        ----------
+        n_samples : int
+            How many samples to draw.
+        y : label, optional
+            Draw every sample from this class instead of from the prior.
+        random_state : int, Generator or None
+            Seed for reproducible samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+        """
+        idx, rng = self._draw_classes(n_samples, y, random_state)
+        return self._sample_features(idx, rng), self.classes_[idx]
+
+    def _draw_classes(
+        self, n_samples: int, y: Any, random_state: int | np.random.Generator | None
+    ) -> tuple[NDArray[np.intp], np.random.Generator]:
+        check_is_fitted(self, self._fitted_attributes)
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        rng = check_random_state(random_state)
+        if y is None:
+            return rng.choice(len(self.classes_), size=int(n_samples), p=self._prior()), rng
+        where = np.nonzero(self.classes_ == y)[0]
+        if where.size == 0:
+            raise ValueError(f"y={y!r} is not one of the classes {self.classes_.tolist()}")
+        return np.full(int(n_samples), where[0]), rng
+
+    # ------------------------------------------------------------------ hooks
+    def _prior(self) -> FloatArray:
+        raise NotImplementedError
+
+    def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
+        X_ = check_array(X, name="X")
+        if not reset:
+            check_is_fitted(self, self._fitted_attributes)
+            if X_.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X_.shape[1]} features, but {type(self).__name__} was fitted "
+                    f"with {self.n_features_in_}"
+                )
+        return X_
+
+    def _reset(self, X: FloatArray) -> None:
+        raise NotImplementedError
+
+    def _update(self, X: FloatArray, onehot: FloatArray) -> None:
+        raise NotImplementedError
+
+    def _finalize(self) -> None:
+        raise NotImplementedError
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        raise NotImplementedError
+
+
+class GaussianNB(_BaseNB):
+    r"""Gaussian naive Bayes: one normal density per class and feature.
+
+    .. math::
+
+        \log p(x, c) = \log p(c)
+          - \sum_j \Bigl[\tfrac12 \log(2\pi\sigma^2_{cj})
+                         + \frac{(x_j - \mu_{cj})^2}{2\sigma^2_{cj}}\Bigr]
+
+    Introduced in the chapter "Naive Bayes".
+
+    Parameters
+    ----------
+    priors : array_like of shape (n_classes,), optional
+        Fixed class priors (non-negative, summing to 1). By default the priors are the
+        class frequencies of the training data.
+    var_smoothing : float, default 1e-9
+        ``epsilon_ = var_smoothing * (largest feature variance)`` is added to every
+        variance, so that a feature that is constant within a class still has a proper,
+        finite density. The largest variance is that of the first batch passed to
+        :meth:`fit` or :meth:`partial_fit` (as in scikit-learn); if every feature of that
+        batch is constant, ``epsilon_ = var_smoothing``.
+    ddof : {0, 1}, default 0
+        Variance estimator: divide the sum of squared deviations by ``n_c - ddof``. 0 is
+        the maximum-likelihood estimate (scikit-learn's choice); 1 is the unbiased sample
+        variance. With sample weights, ``n_c`` is the class's total weight.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    class_count_ : ndarray of shape (n_classes,)
+        Number (total weight) of training samples per class.
+    class_prior_ : ndarray of shape (n_classes,)
+        The priors :math:`p(c)` used for prediction.
+    theta_ : ndarray of shape (n_classes, n_features)
+        Per-class feature means :math:`\mu_{cj}`.
+    var_ : ndarray of shape (n_classes, n_features)
+        Per-class feature variances :math:`\sigma^2_{cj}` (including ``epsilon_``).
+    epsilon_ : float
+        The absolute amount added to every variance.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    """
+
+    _fitted_attributes = ("classes_", "theta_", "var_")
+
+    def __init__(
+        self, *, priors: ArrayLike | None = None, var_smoothing: float = 1e-9, ddof: int = 0
+    ) -> None:
+        self.priors = priors
+        self.var_smoothing = var_smoothing
+        self.ddof = ddof
+
+    def _reset(self, X: FloatArray) -> None:
+        check_positive(self.var_smoothing, name="var_smoothing", strict=False)
+        if self.ddof not in (0, 1):
+            raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
+        largest = float(np.var(X, axis=0).max())
+        self.epsilon_ = self.var_smoothing * (largest if largest > 0 else 1.0)
+        k, d = len(self.classes_), X.shape[1]
+        self.theta_ = np.zeros((k, d))
+        self._ssd = np.zeros((k, d))  # sum of squared deviations from the class mean
+
+    def _update(self, X: FloatArray, onehot: FloatArray) -> None:
+        # Statistics of the new batch, per class: total weight, mean, squared deviations.
+        n_new = onehot.sum(axis=0)
+        has_new = n_new > 0
+        mean_new = np.zeros_like(self.theta_)
+        mean_new[has_new] = (onehot.T @ X)[has_new] / n_new[has_new, None]
+        deviation = X - onehot.astype(bool).astype(float) @ mean_new
+        ssd_new = onehot.T @ (deviation * deviation)
+        # Merge with the old statistics (Chan, Golub & LeVeque's pairwise update).
+        n_old = self.class_count_
+        n_total = n_old + n_new
+        safe_total = np.where(n_total > 0, n_total, 1.0)
+        delta = mean_new - self.theta_
+        self.theta_ = self.theta_ + delta * (n_new / safe_total)[:, None]
+        self._ssd = self._ssd + ssd_new + delta**2 * (n_old * n_new / safe_total)[:, None]
+
+    def _finalize(self) -> None:
+        n = self.class_count_
+        if np.any(n - self.ddof <= 0):
+            few = self.classes_[n - self.ddof <= 0].tolist()
+            raise ValueError(
+                f"class(es) {few} have too few samples for a variance with ddof={self.ddof} "
+                "(a class needs more than ddof samples)"
+            )
+        self.var_ = self._ssd / (n - self.ddof)[:, None] + self.epsilon_
+        if np.any(self.var_ <= 0):
+            c, j = np.argwhere(self.var_ <= 0)[0]
+            raise ValueError(
+                f"feature {j} has zero variance in class {self.classes_[c].item()!r} and "
+                "var_smoothing=0: its density is undefined; set var_smoothing > 0"
+            )
+        if self.priors is None:
+            self.class_prior_ = n / n.sum()
+        else:
+            priors = check_probability_vector(self.priors, name="priors")
+            if len(priors) != len(self.classes_):
+                raise ValueError(
+                    f"priors has {len(priors)} entries for {len(self.classes_)} classes"
+                )
+            self.class_prior_ = priors
+
+    def _prior(self) -> FloatArray:
+        return np.asarray(self.class_prior_)
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore"):  # a prior of 0 gives log p(c) = -inf, by design
+            log_prior = np.log(self.class_prior_)
+        # -1/2 sum_j log(2 pi var_cj): the normalising constant of each class.
+        log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
+        jll = np.empty((X.shape[0], len(self.classes_)))
+        for c in range(len(self.classes_)):
+            z = X - self.theta_[c]  # deviations from the class mean ...
+            z /= np.sqrt(self.var_[c])  # ... in class standard deviations
+            jll[:, c] = -0.5 * np.einsum("ij,ij->i", z, z)  # -1/2 sum_j z_j^2
+        return np.asarray(jll + (log_prior + log_norm), dtype=np.float64)
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        return rng.normal(self.theta_[idx], np.sqrt(self.var_[idx]))
+
+
+class _DiscreteNB(_BaseNB):
+    """Shared by the multinomial and Bernoulli models: counts, smoothing, class priors."""
+
+    _fitted_attributes = ("classes_", "feature_log_prob_", "class_log_prior_")
+
+    def __init__(
+        self,
+        *,
+        alpha: float | ArrayLike = 1.0,
+        fit_prior: bool = True,
+        class_prior: ArrayLike | None = None,
+    ) -> None:
+        self.alpha = alpha
+        self.fit_prior = fit_prior
+        self.class_prior = class_prior
+
+    def _check_alpha(self) -> FloatArray:
+        alpha = np.asarray(self.alpha, dtype=np.float64)
+        if alpha.ndim > 1 or (alpha.ndim == 1 and alpha.shape[0] != self.n_features_in_):
+            raise ValueError(
+                f"alpha must be a scalar or have one entry per feature ({self.n_features_in_}); "
+                f"got shape {alpha.shape}"
+            )
+        if not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
+            raise ValueError(f"alpha must be finite and >= 0; got {self.alpha!r}")
+        # alpha = 0 would give probability 0 to unseen words, and 0 * log 0 = NaN scores.
+        return np.maximum(alpha, _ALPHA_MIN)
+
+    def _reset(self, X: FloatArray) -> None:
+        self.feature_count_ = np.zeros((len(self.classes_), X.shape[1]))
+
+    def _update(self, X: FloatArray, onehot: FloatArray) -> None:
+        self.feature_count_ += onehot.T @ X
+
+    def _finalize(self) -> None:
+        k = len(self.classes_)
+        if self.class_prior is not None:
+            prior = check_probability_vector(self.class_prior, name="class_prior")
+            if len(prior) != k:
+                raise ValueError(f"class_prior has {len(prior)} entries for {k} classes")
+            with np.errstate(divide="ignore"):
+                self.class_log_prior_ = np.log(prior)
+        elif self.fit_prior:
+            with np.errstate(divide="ignore"):
+                self.class_log_prior_ = np.log(self.class_count_) - np.log(self.class_count_.sum())
+        else:
+            self.class_log_prior_ = np.full(k, -np.log(k))
+        self.feature_log_prob_ = self._feature_log_prob(self._check_alpha())
+
+    def _prior(self) -> FloatArray:
+        return np.exp(log_normalize(self.class_log_prior_)[0])
+
+    def _feature_log_prob(self, alpha: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+
+class MultinomialNB(_DiscreteNB):
+    r"""Multinomial naive Bayes for counts (e.g. how often each word occurs in a message).
+
+    .. math::
+
+        \theta_{cj} = \frac{N_{cj} + \alpha_j}{\sum_{j'} (N_{cj'} + \alpha_{j'})},
+        \qquad
+        \log p(x, c) = \log p(c) + \sum_j x_j \log \theta_{cj} + \text{const}(x),
+
+    where :math:`N_{cj}` is the total count of feature :math:`j` in class :math:`c`. The
+    multinomial coefficient, the same for every class, is left out of
+    ``predict_joint_log_proba`` (as in scikit-learn): it cancels in the posterior.
+
+    Introduced in the chapter "Naive Bayes".
+
+    Parameters
+    ----------
+    alpha : float or array_like of shape (n_features,), default 1.0
+        Additive (Laplace/Lidstone) smoothing, per feature if an array. Must be >= 0;
+        values below 1e-10 are raised to 1e-10 so that no word has probability 0.
+    fit_prior : bool, default True
+        Learn the class priors from the class frequencies; if False, use uniform priors.
+    class_prior : array_like of shape (n_classes,), optional
+        Fixed class priors (non-negative, summing to 1); overrides ``fit_prior``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Number (total weight) of training samples per class.
+    class_log_prior_ : ndarray of shape (n_classes,)
+        :math:`\log p(c)`.
+    feature_count_ : ndarray of shape (n_classes, n_features)
+        :math:`N_{cj}`, the (weighted) total count of each feature per class.
+    feature_log_prob_ : ndarray of shape (n_classes, n_features)
+        :math:`\log \theta_{cj}`; each row's exponentials sum to 1.
+    n_features_in_ : int
+    """
+
+    def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
+        X_ = super()._check_X(X, reset=reset)
+        if np.any(X_ < 0):
+            raise ValueError(
+                "MultinomialNB needs non-negative counts; X has negative entries "
+                f"(smallest {float(X_.min())})"
+            )
+        return X_
+
+    def _feature_log_prob(self, alpha: FloatArray) -> FloatArray:
+        smoothed = self.feature_count_ + alpha
+        log_theta = np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True))
+        return np.asarray(log_theta, dtype=np.float64)
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        return X @ self.feature_log_prob_.T + self.class_log_prior_
+
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        y: Any = None,
+        n_trials: int | None = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> tuple[FloatArray, NDArray[Any]]:
+        """Draw new count vectors (bags of words) from the fitted model.
+
+        A class from the prior (or ``y``), then ``n_trials`` words drawn independently
+        from that class's word distribution ``exp(feature_log_prob_[c])``.
+
+        Parameters
+        ----------
+        n_samples : int
+            How many count vectors to draw.
+        y : label, optional
+            Draw every sample from this class.
+        n_trials : int, optional
+            Number of words per sample. By default, the class's average training count
+            total (its average message length), rounded.
+        random_state : int, Generator or None
+            Seed for reproducible samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Counts.
+        y : ndarray of shape (n_samples,)
+        """
+        if n_trials is not None and int(n_trials) < 0:
+            raise ValueError(f"n_trials must be >= 0; got {n_trials}")
+        idx, rng = self._draw_classes(n_samples, y, random_state)
+        if n_trials is None:
+            lengths = np.rint(self.feature_count_.sum(axis=1) / self.class_count_).astype(int)
+        else:
+            lengths = np.full(len(self.classes_), int(n_trials))
+        probs = np.exp(log_normalize(self.feature_log_prob_, axis=1)[0])
+        X = np.array([rng.multinomial(lengths[c], probs[c]) for c in idx], dtype=np.float64)
+        return X, self.classes_[idx]
+
+
+class BernoulliNB(_DiscreteNB):
+    r"""Bernoulli naive Bayes for binary features (e.g. whether a word occurs at all).
+
+    .. math::
+
+        \theta_{cj} = \frac{N_{cj} + \alpha_j}{N_c + 2\alpha_j},
+        \qquad
+        \log p(x, c) = \log p(c)
+          + \sum_j \bigl[x_j \log \theta_{cj} + (1 - x_j) \log(1 - \theta_{cj})\bigr].
+
+    Unlike the multinomial model, an *absent* feature is evidence too: the factor
+    :math:`1 - \theta_{cj}` penalises a class in which the feature is usually present.
+
+    Introduced in the chapter "Naive Bayes".
+
+    Parameters
+    ----------
+    alpha : float or array_like of shape (n_features,), default 1.0
+        Additive smoothing (>= 0; values below 1e-10 are raised to 1e-10).
+    binarize : float or None, default 0.0
+        Threshold: features ``> binarize`` become 1, the others 0. With None the input
+        must already be binary (0 or 1), and anything else is an error.
+    fit_prior : bool, default True
+        Learn the class priors from the class frequencies; if False, use uniform priors.
+    class_prior : array_like of shape (n_classes,), optional
+        Fixed class priors (non-negative, summing to 1).
+
+    Attributes
+    ----------
+    classes_, class_count_, class_log_prior_, n_features_in_
+        As in :class:`MultinomialNB`.
+    feature_count_ : ndarray of shape (n_classes, n_features)
+        :math:`N_{cj}`, the (weighted) number of class-:math:`c` samples with feature
+        :math:`j` present.
+    feature_log_prob_ : ndarray of shape (n_classes, n_features)
+        :math:`\log \theta_{cj}`, the log probability that feature :math:`j` is present.
+    """
+
+    def __init__(
+        self,
+        *,
+        alpha: float | ArrayLike = 1.0,
+        binarize: float | None = 0.0,
+        fit_prior: bool = True,
+        class_prior: ArrayLike | None = None,
+    ) -> None:
+        super().__init__(alpha=alpha, fit_prior=fit_prior, class_prior=class_prior)
+        self.binarize = binarize
+
+    def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
+        X_ = super()._check_X(X, reset=reset)
+        if self.binarize is not None:
+            return (X_ > self.binarize).astype(np.float64)
+        if not np.all((X_ == 0) | (X_ == 1)):
+            raise ValueError(
+                "BernoulliNB with binarize=None needs binary features (0 or 1); "
+                "set binarize to a threshold instead"
+            )
+        return X_
+
+    def _feature_log_prob(self, alpha: FloatArray) -> FloatArray:
+        present = self.feature_count_ + alpha
+        total = self.class_count_[:, None] + 2.0 * alpha
+        return np.log(present) - np.log(total)
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        log_p = self.feature_log_prob_  # log theta: feature present
+        log_q = np.log1p(-np.exp(log_p))  # log(1 - theta): feature absent
+        # sum_j [x_j log p + (1 - x_j) log q] = x @ (log p - log q) + sum_j log q
+        jll = X @ (log_p - log_q).T + (self.class_log_prior_ + log_q.sum(axis=1))
+        return np.asarray(jll, dtype=np.float64)
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        theta = np.exp(self.feature_log_prob_[idx])
+        return (rng.random(theta.shape) < theta).astype(np.float64)
