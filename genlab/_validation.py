@@ -20,6 +20,7 @@ __all__ = [
     "check_array",
     "check_consistent_length",
     "check_is_fitted",
+    "check_nonnegative_counts",
     "check_positive",
     "check_probability_vector",
     "check_random_state",
@@ -82,14 +83,53 @@ def check_array(
         raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} required")
     if ndim == 2 and arr.shape[1] < min_features:
         raise ValueError(f"{name} has {arr.shape[1]} feature(s); at least {min_features} required")
-    if not allow_nonfinite and not np.all(np.isfinite(arr)):
-        n_nan = int(np.isnan(arr).sum())
-        n_inf = int(np.isinf(arr).sum())
-        raise ValueError(
-            f"{name} contains NaN or infinity ({n_nan} NaN, {n_inf} infinite value(s)); "
-            "remove or impute them first"
-        )
+    # Fast path: the sum of finite numbers is finite unless it overflows, and then the
+    # element-wise check in _raise_if_nonfinite decides.
+    if not allow_nonfinite:
+        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf = NaN is expected
+            total = arr.sum()
+        if not np.isfinite(total):
+            _raise_if_nonfinite(arr, name)
     return np.ascontiguousarray(arr)
+
+
+def _raise_if_nonfinite(arr: NDArray[np.float64], name: str) -> None:
+    if np.all(np.isfinite(arr)):
+        return
+    n_nan = int(np.isnan(arr).sum())
+    n_inf = int(np.isinf(arr).sum())
+    raise ValueError(
+        f"{name} contains NaN or infinity ({n_nan} NaN, {n_inf} infinite value(s)); "
+        "remove or impute them first"
+    )
+
+
+def check_nonnegative_counts(X: ArrayLike, *, name: str = "X") -> NDArray[np.float64]:
+    """Check that ``X`` is a finite, non-negative 2-D array of counts.
+
+    One pass for the minimum and one for the maximum decide everything: NaN propagates
+    into both, a negative or ``-inf`` entry shows in the minimum, ``+inf`` in the maximum.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Counts (or other non-negative values such as frequencies).
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_features)
+    """
+    arr = check_array(X, name=name, allow_nonfinite=True)
+    lo, hi = arr.min(), arr.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        _raise_if_nonfinite(arr, name)
+    if lo < 0:
+        raise ValueError(
+            f"{name} must hold non-negative counts; it has negative entries (smallest {float(lo)})"
+        )
+    return arr
 
 
 def check_consistent_length(**arrays: NDArray[Any]) -> int:

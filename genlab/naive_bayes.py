@@ -38,6 +38,7 @@ from genlab._validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
+    check_nonnegative_counts,
     check_positive,
     check_probability_vector,
     check_random_state,
@@ -296,15 +297,17 @@ class _BaseNB:
         raise NotImplementedError
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
-        X_ = check_array(X, name="X")
+        return self._check_n_features(check_array(X, name="X"), reset=reset)
+
+    def _check_n_features(self, X: FloatArray, *, reset: bool) -> FloatArray:
         if not reset:
             check_is_fitted(self, self._fitted_attributes)
-            if X_.shape[1] != self.n_features_in_:
+            if X.shape[1] != self.n_features_in_:
                 raise ValueError(
-                    f"X has {X_.shape[1]} features, but {type(self).__name__} was fitted "
+                    f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
                     f"with {self.n_features_in_}"
                 )
-        return X_
+        return X
 
     def _reset(self, X: FloatArray) -> None:
         raise NotImplementedError
@@ -542,13 +545,11 @@ class MultinomialNB(_DiscreteNB):
     """
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
-        X_ = super()._check_X(X, reset=reset)
-        if np.any(X_ < 0):
-            raise ValueError(
-                "MultinomialNB needs non-negative counts; X has negative entries "
-                f"(smallest {float(X_.min())})"
-            )
-        return X_
+        try:
+            X_ = check_nonnegative_counts(X, name="X")
+        except ValueError as exc:
+            raise ValueError(f"MultinomialNB: {exc}") from None
+        return self._check_n_features(X_, reset=reset)
 
     def _feature_log_prob(self, alpha: FloatArray) -> FloatArray:
         smoothed = self.feature_count_ + alpha

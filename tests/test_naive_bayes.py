@@ -312,7 +312,9 @@ def test_bad_priors(model, kw, prior, message):
 
 
 def test_model_specific_bad_input():
-    with pytest.raises(ValueError, match="non-negative counts.*smallest -1.0"):
+    with pytest.raises(
+        ValueError, match="MultinomialNB: X must hold non-negative counts.*smallest -1.0"
+    ):
         MultinomialNB().fit([[1.0, -1.0], [0.0, 2.0]], [0, 1])
     with pytest.raises(ValueError, match="binary features"):
         BernoulliNB(binarize=None).fit(X_OK, Y_OK)
