@@ -8,12 +8,26 @@ book that introduces it. The modules are small and follow the book:
 ``genlab.gaussian``
     Normal densities, starting with the univariate one.
 ``genlab.plotting``
-    The book's colour-blind-safe palette and figure style.
+    The book's colour-blind-safe palette, figure style and shared plots.
+``genlab.naive_bayes``
+    Gaussian, multinomial and Bernoulli naive Bayes classifiers.
+``genlab.text``
+    Tokenising and counting words for the text classifiers.
+``genlab.datasets``
+    Small data sets that ship with the package (no downloads).
 """
 
 from __future__ import annotations
 
-from genlab import gaussian, numerics, plotting
+from genlab import datasets, gaussian, naive_bayes, numerics, plotting, text
 
-__all__ = ["__version__", "gaussian", "numerics", "plotting"]
+__all__ = [
+    "__version__",
+    "datasets",
+    "gaussian",
+    "naive_bayes",
+    "numerics",
+    "plotting",
+    "text",
+]
 __version__ = "0.1.0"

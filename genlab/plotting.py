@@ -11,9 +11,25 @@ Introduced in the book's chapter "What is a generative model?"
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
 
-__all__ = ["LINESTYLES", "MARKERS", "OKABE_ITO", "class_color", "use_book_style"]
+import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "LINESTYLES",
+    "MARKERS",
+    "OKABE_ITO",
+    "class_color",
+    "image_grid",
+    "plot_confusion_matrix",
+    "use_book_style",
+]
 
 #: The eight Okabe–Ito colours, by name.
 OKABE_ITO: Final[dict[str, str]] = {
@@ -95,3 +111,120 @@ def use_book_style() -> None:
             "svg.hashsalt": "genlab",
         }
     )
+
+
+def image_grid(
+    images: ArrayLike,
+    *,
+    shape: tuple[int, int] = (8, 8),
+    ncols: int = 10,
+    titles: Sequence[str] | None = None,
+    cmap: str = "gray_r",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    scale: float = 1.0,
+    title: str | None = None,
+) -> Figure:
+    """Show flattened images (such as 8×8 digits) in a grid, without axes.
+
+    Introduced in the chapter "Naive Bayes"; used again wherever digits appear.
+
+    Parameters
+    ----------
+    images : array_like of shape (n_images, height * width)
+        One flattened image per row.
+    shape : (int, int)
+        Height and width of each image.
+    ncols : int
+        Images per row of the grid.
+    titles : sequence of str, optional
+        One title per image.
+    cmap : str
+        A matplotlib colour map; ``"gray_r"`` shows ink as dark on white.
+    vmin, vmax : float, optional
+        Common colour limits; by default each image uses the range of all images.
+    scale : float
+        Size of one image, in inches.
+    title : str, optional
+        A title above the whole grid (space is reserved for it).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    arr = np.asarray(images, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != shape[0] * shape[1]:
+        raise ValueError(
+            f"images must have shape (n_images, {shape[0] * shape[1]}); got {arr.shape}"
+        )
+    if titles is not None and len(titles) != len(arr):
+        raise ValueError(f"{len(titles)} titles for {len(arr)} images")
+    n = len(arr)
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    lo = float(arr.min()) if vmin is None else vmin
+    hi = float(arr.max()) if vmax is None else vmax
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(scale * ncols, scale * nrows * 1.15 + (0.4 if title else 0.0)),
+        squeeze=False,
+        layout="constrained",
+    )
+    if title:
+        fig.suptitle(title)
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i < n:
+            ax.imshow(arr[i].reshape(shape), cmap=cmap, vmin=lo, vmax=hi)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=9)
+    return fig
+
+
+def plot_confusion_matrix(
+    matrix: ArrayLike, labels: Sequence[Any], *, ax: Axes | None = None, title: str = ""
+) -> Axes:
+    """Draw a confusion matrix with its counts written in the cells.
+
+    Introduced in the chapter "Naive Bayes".
+
+    Parameters
+    ----------
+    matrix : array_like of shape (n_classes, n_classes)
+        ``matrix[i, j]`` counts samples of true class ``i`` predicted as class ``j``
+        (scikit-learn's ``confusion_matrix`` convention).
+    labels : sequence, length n_classes
+        Class names, in the order of the rows.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
+    title : str
+        The axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(matrix)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(labels):
+        raise ValueError(f"matrix must be square with {len(labels)} rows; got {cm.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 + 0.9 * len(labels), 1.0 + 0.8 * len(labels)))
+    ax.imshow(cm, cmap="Blues")
+    ax.grid(False)
+    threshold = cm.max() / 2 if cm.size else 0
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            colour = "white" if cm[i, j] > threshold else "black"
+            ax.text(j, i, f"{cm[i, j]:g}", ha="center", va="center", color=colour)
+    ticks = range(len(labels))
+    ax.set(xticks=ticks, yticks=ticks, xlabel="predicted class", ylabel="true class")
+    ax.set_xticklabels([str(v) for v in labels])
+    ax.set_yticklabels([str(v) for v in labels])
+    if title:
+        ax.set_title(title)
+    return ax

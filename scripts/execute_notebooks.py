@@ -41,11 +41,19 @@ def notebooks(args: list[str]) -> list[Path]:
     return found
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def clean(nb: nbformat.NotebookNode) -> None:
+    """Drop what would change on every run or make the book fetch widget scripts."""
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            # A widget view refers by a random id to state that is not stored; keep only
+            # its plain-text description.
+            output.get("data", {}).pop(WIDGET_VIEW, None)
 
 
 def execute(path: Path) -> float:

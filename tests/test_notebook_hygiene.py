@@ -50,10 +50,13 @@ def test_no_widget_state_and_widget_cells_tagged(path: Path) -> None:
     assert "widgets" not in nb["metadata"], "notebook stores widget state"
     for i, cell in enumerate(code_cells(path)):
         tags = set(cell.get("metadata", {}).get("tags", []))
-        shows_widget = any(WIDGET_MIME in o.get("data", {}) for o in cell["outputs"])
+        source = "".join(cell["source"])
+        shows_widget = "widgets.interact" in source or any(
+            WIDGET_MIME in o.get("data", {}) for o in cell["outputs"]
+        )
         if shows_widget:
             assert {"nbval-ignore-output", "remove-output"} <= tags, f"widget cell {i} untagged"
-            assert "nbval-ignore-output" in "".join(cell["source"]), (
+            assert "nbval-ignore-output" in source, (
                 f"widget cell {i}: add a comment saying why nbval ignores its output"
             )
         else:
@@ -66,8 +69,11 @@ def test_no_widget_state_and_widget_cells_tagged(path: Path) -> None:
 def test_seeded_and_plots_end_with_show(path: Path) -> None:
     sources = ["".join(c["source"]) for c in code_cells(path)]
     everything = "\n".join(sources)
-    if "rng" in everything or "random" in everything:
-        assert "default_rng(" in everything or "manual_seed(" in everything, "no seed set"
+    if "rng" in everything or "random" in everything or ".sample(" in everything:
+        seeds = ("default_rng(", "manual_seed(", "random_state=")
+        assert any(s in everything for s in seeds), "no seed set"
+    # an unseeded global generator is never used
+    assert "np.random.seed(" not in everything and "np.random.rand" not in everything
     for i, src in enumerate(sources):
         if "plt.subplots(" in src or "plt.figure(" in src:
             last = src.rstrip().splitlines()[-1].strip()

@@ -7,7 +7,15 @@ matplotlib.use("Agg")
 import matplotlib as mpl
 import pytest
 
-from genlab.plotting import LINESTYLES, MARKERS, OKABE_ITO, class_color, use_book_style
+from genlab.plotting import (
+    LINESTYLES,
+    MARKERS,
+    OKABE_ITO,
+    class_color,
+    image_grid,
+    plot_confusion_matrix,
+    use_book_style,
+)
 
 
 def test_class_colours_are_okabe_ito_and_wrap():
@@ -26,3 +34,32 @@ def test_use_book_style_sets_the_cycle():
         cycle = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
         assert cycle[:3] == [class_color(0), class_color(1), class_color(2)]
         assert mpl.rcParams["svg.hashsalt"] == "genlab"
+
+
+def test_image_grid_lays_out_images():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig = image_grid(
+        np.arange(12 * 64).reshape(12, 64), ncols=5, titles=[str(i) for i in range(12)]
+    )
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 15 and len(images) == 12
+    assert images[3].get_title() == "3"
+    np.testing.assert_array_equal(images[0].images[0].get_array(), np.arange(64).reshape(8, 8))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="shape \\(n_images, 64\\)"):
+        image_grid(np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="1 titles for 2 images"):
+        image_grid(np.zeros((2, 64)), titles=["a"])
+
+
+def test_confusion_matrix_writes_counts():
+    import matplotlib.pyplot as plt
+
+    ax = plot_confusion_matrix([[5, 1], [2, 7]], ["ham", "spam"])
+    assert [t.get_text() for t in ax.texts] == ["5", "1", "2", "7"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["ham", "spam"]
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="square with 3 rows"):
+        plot_confusion_matrix([[1, 2], [3, 4]], ["a", "b", "c"])
