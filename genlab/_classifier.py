@@ -1,0 +1,198 @@
+r"""The shared machinery of genlab's generative classifiers.
+
+A generative classifier models :math:`p(c)` and :math:`p(x \mid c)` for every class and
+classifies with Bayes' theorem. Everything after fitting is the same for every such model:
+the log joint, the posterior by log-sum-exp, the most probable class, accuracy, and
+ancestral sampling. Subclasses provide ``_joint_log_likelihood`` (the log joint of each
+class), ``_prior`` and ``_sample_features``.
+
+Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from genlab._validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    check_random_state,
+)
+from genlab.numerics import log_normalize
+
+FloatArray = NDArray[np.float64]
+
+
+def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> FloatArray:
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = check_array(sample_weight, name="sample_weight", ndim=1)
+    if len(w) != n_samples:
+        raise ValueError(f"sample_weight has {len(w)} entries for {n_samples} samples")
+    if np.any(w < 0):
+        raise ValueError("sample_weight has negative entries")
+    return w
+
+
+def check_labels(y: ArrayLike, n_samples: int) -> NDArray[Any]:
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-dimensional, shape (n_samples,); got shape {labels.shape}")
+    check_consistent_length(X=np.empty(n_samples), y=labels)
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError("y contains NaN or infinity")
+    return labels
+
+
+class GenerativeClassifier:
+    """Prediction, scoring and sampling for a classifier that models p(c) and p(x | c)."""
+
+    _fitted_attributes: tuple[str, ...] = ("classes_",)
+    classes_: NDArray[Any]
+    n_features_in_: int
+
+    # -------------------------------------------------------------- prediction
+    def predict_joint_log_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Log joint probability :math:`\log p(x, c) = \log p(c) + \log p(x \mid c)`.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self, self._fitted_attributes)
+        return self._joint_log_likelihood(self._check_X(X, reset=False))
+
+    def predict_log_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Log posterior :math:`\log p(c \mid x)`, normalised with log-sum-exp.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return log_normalize(self.predict_joint_log_proba(X), axis=1)[0]
+
+    def predict_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Posterior probabilities :math:`p(c \mid x)`; each row sums to 1.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """Predict the most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        jll = self.predict_joint_log_proba(X)
+        return np.asarray(self.classes_[np.argmax(jll, axis=1)])
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+        sample_weight : array_like of shape (n_samples,), optional
+
+        Returns
+        -------
+        float
+        """
+        pred = self.predict(X)
+        labels = check_labels(y, len(pred))
+        w = check_sample_weight(sample_weight, len(pred))
+        return float(np.average(pred == labels, weights=w))
+
+    # -------------------------------------------------------------- generation
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        y: Any = None,
+        random_state: int | np.random.Generator | None = None,
+    ) -> tuple[FloatArray, NDArray[Any]]:
+        """Draw new labelled samples from the fitted model (ancestral sampling).
+
+        First a class from the prior ``p(c)`` (or the class ``y`` for every sample),
+        then each feature independently from its class-conditional distribution.
+
+        Parameters
+        ----------
+        n_samples : int
+            How many samples to draw.
+        y : label, optional
+            Draw every sample from this class instead of from the prior.
+        random_state : int, Generator or None
+            Seed for reproducible samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+        """
+        idx, rng = self._draw_classes(n_samples, y, random_state)
+        return self._sample_features(idx, rng), self.classes_[idx]
+
+    def _draw_classes(
+        self, n_samples: int, y: Any, random_state: int | np.random.Generator | None
+    ) -> tuple[NDArray[np.intp], np.random.Generator]:
+        check_is_fitted(self, self._fitted_attributes)
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        rng = check_random_state(random_state)
+        if y is None:
+            return rng.choice(len(self.classes_), size=int(n_samples), p=self._prior()), rng
+        where = np.nonzero(self.classes_ == y)[0]
+        if where.size == 0:
+            raise ValueError(f"y={y!r} is not one of the classes {self.classes_.tolist()}")
+        return np.full(int(n_samples), where[0]), rng
+
+    # ------------------------------------------------------------------ hooks
+    def _prior(self) -> FloatArray:
+        raise NotImplementedError
+
+    def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
+        return self._check_n_features(check_array(X, name="X"), reset=reset)
+
+    def _check_n_features(self, X: FloatArray, *, reset: bool) -> FloatArray:
+        if not reset:
+            check_is_fitted(self, self._fitted_attributes)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
+                    f"with {self.n_features_in_}"
+                )
+        return X
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        raise NotImplementedError
