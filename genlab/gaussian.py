@@ -11,17 +11,48 @@ The univariate density of Eq. (20) in Lipiński (2024),
 is computed in log space. It takes the standard deviation σ explicitly, so that
 a worked example can be reproduced with whatever σ its author used.
 
-Introduced in the book's chapter "What is a generative model?"
-(``book/intro/generative_models.ipynb``); the multivariate density follows in
-the Gaussian chapter.
+The multivariate density of Eq. (21),
+
+.. math::
+
+    \mathcal N(x \mid \mu, \Sigma) = (2\pi)^{-d/2} |\Sigma|^{-1/2}
+      \exp\bigl(-\tfrac12 (x-\mu)^\top \Sigma^{-1} (x-\mu)\bigr),
+
+is evaluated through the Cholesky factorisation :math:`\Sigma = L L^\top`: with
+:math:`z = L^{-1}(x - \mu)` (a triangular solve, never an explicit inverse),
+:math:`(x-\mu)^\top \Sigma^{-1} (x-\mu) = \lVert z \rVert^2` and
+:math:`\log|\Sigma| = 2 \sum_i \log L_{ii}` (never a determinant, which under- or
+overflows in high dimension).
+
+The univariate functions are introduced in the book's chapter "What is a generative
+model?" (``book/intro/generative_models.ipynb``); :class:`MultivariateNormal` and
+:class:`GaussianClassifier` in the chapter "The multivariate Gaussian"
+(``book/gaussian/gaussian.ipynb``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import LinAlgError, cholesky, solve_triangular
 
-__all__ = ["normal_logpdf", "normal_pdf"]
+from genlab._classifier import GenerativeClassifier, check_labels
+from genlab._validation import (
+    check_array,
+    check_positive,
+    check_probability_vector,
+    check_random_state,
+)
+
+__all__ = ["GaussianClassifier", "MultivariateNormal", "normal_logpdf", "normal_pdf"]
+
+FloatArray = NDArray[np.float64]
+
+#: A covariance whose Cholesky diagonal spans more than this ratio, squared, is treated
+#: as numerically singular: its density would be dominated by rounding errors.
+_MAX_CONDITION = 1e12
 
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -87,3 +118,317 @@ def normal_pdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.floa
         The density values, with the broadcast shape of the inputs.
     """
     return np.exp(normal_logpdf(x, mean, std))
+
+
+def _cholesky(covariance: FloatArray, what: str) -> FloatArray:
+    """Lower Cholesky factor of a covariance matrix, or a ValueError saying why not."""
+    try:
+        L = cholesky(covariance, lower=True, check_finite=False)
+    except LinAlgError:
+        raise ValueError(
+            f"{what} is singular or not positive definite (Cholesky factorisation failed); "
+            "add a small ridge with reg_covar > 0"
+        ) from None
+    diag = np.diag(L)
+    if np.min(diag) <= 0 or (np.max(diag) / np.min(diag)) ** 2 > _MAX_CONDITION:
+        raise ValueError(
+            f"{what} is nearly singular (condition number at least "
+            f"{(np.max(diag) / np.min(diag)) ** 2:.1e}); add a small ridge with reg_covar > 0"
+        )
+    return np.asarray(L, dtype=np.float64)
+
+
+class MultivariateNormal:
+    r"""The multivariate normal distribution :math:`\mathcal N(\mu, \Sigma)`.
+
+    Fit it to data by maximum likelihood (Eqs. 22-23 of Lipiński 2024),
+
+    .. math::
+
+        \mu = \frac1k \sum_{i=1}^k x_i, \qquad
+        \Sigma = \frac{1}{k - \text{ddof}} \sum_{i=1}^k (x_i - \mu)(x_i - \mu)^\top,
+
+    or build it from known parameters with :meth:`from_parameters`.
+
+    Introduced in the chapter "The multivariate Gaussian".
+
+    Parameters
+    ----------
+    ddof : {0, 1}, default 0
+        Divide the scatter matrix by ``k - ddof``: 0 is maximum likelihood (the paper's
+        ``1/k``), 1 the unbiased sample covariance (``np.cov``'s default).
+    reg_covar : float, default 0.0
+        Added to the diagonal of the fitted covariance. A positive value makes a
+        singular covariance (fewer samples than dimensions, a constant feature) usable.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+    covariance_ : ndarray of shape (n_features, n_features)
+    cholesky_ : ndarray of shape (n_features, n_features)
+        Lower-triangular :math:`L` with :math:`L L^\top` = ``covariance_``.
+    n_features_in_ : int
+    """
+
+    def __init__(self, *, ddof: int = 0, reg_covar: float = 0.0) -> None:
+        self.ddof = ddof
+        self.reg_covar = reg_covar
+
+    def fit(self, X: ArrayLike) -> MultivariateNormal:
+        """Estimate the mean and covariance from samples.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            At least two samples; without ``reg_covar``, more samples than features.
+
+        Returns
+        -------
+        self
+        """
+        if self.ddof not in (0, 1):
+            raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
+        reg = check_positive(self.reg_covar, name="reg_covar", strict=False)
+        X_ = check_array(X, name="X", min_samples=2)
+        k, d = X_.shape
+        if k <= d and reg == 0:
+            raise ValueError(
+                f"X has {k} samples in {d} dimensions: a covariance estimated from at most "
+                "as many samples as dimensions is singular; use more samples or reg_covar > 0"
+            )
+        self.mean_ = X_.mean(axis=0)
+        deviations = X_ - self.mean_
+        self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
+        self.cholesky_ = _cholesky(self.covariance_, "the fitted covariance")
+        self.n_features_in_ = d
+        return self
+
+    @classmethod
+    def from_parameters(cls, mean: ArrayLike, covariance: ArrayLike) -> MultivariateNormal:
+        """Build the distribution from a mean vector and a covariance matrix.
+
+        Parameters
+        ----------
+        mean : array_like of shape (n_features,)
+        covariance : array_like of shape (n_features, n_features)
+            Symmetric and positive definite.
+
+        Returns
+        -------
+        MultivariateNormal
+        """
+        mu = check_array(mean, name="mean", ndim=1)
+        cov = check_array(covariance, name="covariance", min_samples=1)
+        d = len(mu)
+        if cov.shape != (d, d):
+            raise ValueError(
+                f"covariance must have shape ({d}, {d}) for a mean of length {d}; got {cov.shape}"
+            )
+        scale = float(np.max(np.abs(cov))) or 1.0
+        if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12 * scale):
+            raise ValueError("covariance is not symmetric")
+        dist = cls()
+        dist.mean_, dist.covariance_ = mu, cov
+        dist.cholesky_ = _cholesky(cov, "covariance")
+        dist.n_features_in_ = d
+        return dist
+
+    def _whiten(self, X: ArrayLike) -> tuple[FloatArray, bool]:
+        """Whiten: z = L^{-1}(x - mu) per row (a triangular solve), and 'was X one point'."""
+        if not hasattr(self, "cholesky_"):
+            raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
+        arr = np.asarray(X, dtype=np.float64)
+        single = arr.ndim == 1
+        X_ = check_array(arr[None, :] if single else arr, name="X")
+        if X_.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X_.shape[1]} features; the distribution has {self.n_features_in_}"
+            )
+        z = solve_triangular(self.cholesky_, (X_ - self.mean_).T, lower=True, check_finite=False)
+        return z.T, single
+
+    def _log_det(self) -> float:
+        return float(2.0 * np.sum(np.log(np.diag(self.cholesky_))))
+
+    def logpdf(self, X: ArrayLike) -> Any:
+        r"""Log-density :math:`\log \mathcal N(x \mid \mu, \Sigma)` (Eq. 21, in log space).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features) or (n_features,)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or a float for a single point
+        """
+        z, single = self._whiten(X)
+        d = self.n_features_in_
+        out = -0.5 * (d * np.log(2.0 * np.pi) + self._log_det() + np.sum(z * z, axis=1))
+        return float(out[0]) if single else out
+
+    def pdf(self, X: ArrayLike) -> Any:
+        """Density, ``exp(logpdf(X))``; prefer :meth:`logpdf` in high dimension.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features) or (n_features,)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or a float for a single point
+        """
+        return np.exp(self.logpdf(X))
+
+    def mahalanobis(self, X: ArrayLike) -> Any:
+        r"""Mahalanobis distance :math:`\sqrt{(x-\mu)^\top \Sigma^{-1} (x-\mu)}`.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features) or (n_features,)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or a float for a single point
+        """
+        z, single = self._whiten(X)
+        out = np.sqrt(np.sum(z * z, axis=1))
+        return float(out[0]) if single else out
+
+    def entropy(self) -> float:
+        r"""Differential entropy :math:`\tfrac d2 (1 + \log 2\pi) + \tfrac12 \log|\Sigma|` (nats).
+
+        Returns
+        -------
+        float
+        """
+        if not hasattr(self, "cholesky_"):
+            raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
+        d = self.n_features_in_
+        return float(0.5 * d * (1.0 + np.log(2.0 * np.pi)) + 0.5 * self._log_det())
+
+    def sample(
+        self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None
+    ) -> FloatArray:
+        r"""Draw samples :math:`x = \mu + L \varepsilon`, :math:`\varepsilon \sim \mathcal N(0, I)`.
+
+        Parameters
+        ----------
+        n_samples : int
+        random_state : int, Generator or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        if not hasattr(self, "cholesky_"):
+            raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        rng = check_random_state(random_state)
+        eps = rng.standard_normal((int(n_samples), self.n_features_in_))
+        return np.asarray(self.mean_ + eps @ self.cholesky_.T, dtype=np.float64)
+
+
+class GaussianClassifier(GenerativeClassifier):
+    r"""The Gaussian Bayes classifier: one full-covariance normal per class, plus priors.
+
+    .. math::
+
+        \log p(x, c) = \log p(c) + \log \mathcal N(x \mid \mu_c, \Sigma_c)
+
+    Its decision boundaries are quadratic; it is also known as quadratic discriminant
+    analysis (QDA). With ``ddof=1`` and no regularisation it equals scikit-learn's
+    ``QuadraticDiscriminantAnalysis``.
+
+    Introduced in the chapter "The multivariate Gaussian".
+
+    Parameters
+    ----------
+    priors : array_like of shape (n_classes,), optional
+        Fixed class priors (non-negative, summing to 1); by default the class frequencies.
+    reg_covar : float, default 0.0
+        Added to the diagonal of every class covariance (a ridge). Needed when a class has
+        no more samples than dimensions or a feature is constant within a class.
+    ddof : {0, 1}, default 0
+        Covariance divisor ``n_c - ddof`` (0: maximum likelihood; 1: as QDA).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+    priors_ : ndarray of shape (n_classes,)
+    means_ : ndarray of shape (n_classes, n_features)
+    covariances_ : ndarray of shape (n_classes, n_features, n_features)
+    n_features_in_ : int
+    """
+
+    _fitted_attributes = ("classes_", "means_", "covariances_")
+
+    def __init__(
+        self, *, priors: ArrayLike | None = None, reg_covar: float = 0.0, ddof: int = 0
+    ) -> None:
+        self.priors = priors
+        self.reg_covar = reg_covar
+        self.ddof = ddof
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> GaussianClassifier:
+        """Fit one multivariate normal per class and the class priors.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+            At least two classes.
+
+        Returns
+        -------
+        self
+        """
+        X_ = check_array(X, name="X")
+        labels = check_labels(y, len(X_))
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"at least two classes are needed to fit a classifier; got {len(classes)}"
+            )
+        components = []
+        for c in classes:
+            try:
+                components.append(
+                    MultivariateNormal(ddof=self.ddof, reg_covar=self.reg_covar).fit(
+                        X_[labels == c]
+                    )
+                )
+            except ValueError as exc:
+                raise ValueError(f"class {c.item()!r}: {exc}") from None
+        self.classes_ = classes
+        self.n_features_in_ = X_.shape[1]
+        self.class_count_ = np.array([np.sum(labels == c) for c in classes], dtype=np.float64)
+        self.means_ = np.array([m.mean_ for m in components])
+        self.covariances_ = np.array([m.covariance_ for m in components])
+        self._components = components
+        if self.priors is None:
+            self.priors_ = self.class_count_ / self.class_count_.sum()
+        else:
+            priors = check_probability_vector(self.priors, name="priors")
+            if len(priors) != len(classes):
+                raise ValueError(f"priors has {len(priors)} entries for {len(classes)} classes")
+            self.priors_ = priors
+        return self
+
+    def _prior(self) -> FloatArray:
+        return np.asarray(self.priors_, dtype=np.float64)
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
+            log_prior = np.log(self.priors_)
+        log_density = np.column_stack([m.logpdf(X) for m in self._components])
+        return np.asarray(log_density + log_prior, dtype=np.float64)
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        out = np.empty((len(idx), self.n_features_in_))
+        for c, component in enumerate(self._components):
+            rows = np.flatnonzero(idx == c)
+            if rows.size:
+                out[rows] = component.sample(rows.size, random_state=rng)
+        return out
