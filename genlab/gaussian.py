@@ -309,7 +309,7 @@ class MultivariateNormal:
     def sample(
         self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None
     ) -> FloatArray:
-        r"""Draw samples :math:`x = \mu + L \varepsilon`, :math:`\varepsilon \sim \mathcal N(0, I)`.
+        r"""Draw samples :math:`x = \mu + L \varepsilon`, :math:`\varepsilon \sim N(0, I)`.
 
         Parameters
         ----------
