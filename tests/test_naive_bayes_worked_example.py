@@ -3,10 +3,14 @@
 Every figure the paper prints is checked, in one of two ways:
 
 * figures the paper gets right are recomputed and must agree to the printed digits;
-* figures the paper gets wrong (its errata) are asserted twice: the printed value is
-  *not* what the computation gives, and the correct value is what genlab computes.
+* figures the paper gets wrong (its errata) are asserted twice: the printed value is *not*
+  what the computation gives, and the correct value is.
 
-The oracles are scipy.stats.norm and scikit-learn's GaussianNB, never genlab itself.
+The key to reproducing the paper: it evaluated its densities with the *unrounded* class
+means and, as "sigma", the *unrounded* sample variances (divisor n - 1). Table 2 prints
+those numbers rounded, so the table alone cannot reproduce Eqs. 10-19.
+
+Oracles: scipy.stats.norm, scikit-learn's GaussianNB and hand computation, never genlab.
 """
 
 import numpy as np
@@ -20,6 +24,9 @@ from genlab.gaussian import normal_pdf
 from genlab.naive_bayes import GaussianNB
 
 X, y, X_NEW = lipinski_naive_bayes_example()
+PRIOR = np.array([2 / 5, 3 / 5])
+MEANS = np.array([X[y == c].mean(axis=0) for c in (0, 1)])
+SAMPLE_VAR = np.array([X[y == c].var(axis=0, ddof=1) for c in (0, 1)])
 
 # Table 2 as printed: per-class means and the columns labelled sigma.
 TABLE2_MU = np.array([[2.8, 1.5, 4.15, 0.565], [1.7, 2.4, 2.96, 0.153]])
@@ -30,39 +37,40 @@ PRINTED_LIKELIHOODS = np.array(
 )
 
 
-def sig(value, digits):
+def sig(value, digits=3):
     """Round to significant digits, as the paper prints."""
     return float(f"{value:.{digits - 1}e}")
 
 
+def paper_likelihoods():
+    """What the paper computed: unrounded means, unrounded sample variances used as sigma."""
+    return normal_pdf(X_NEW, MEANS, SAMPLE_VAR)
+
+
 def test_means_match_table2_except_one_rounding():
-    means = np.array([X[y == c].mean(axis=0) for c in (0, 1)])
     # Erratum: mu_x3 of class 1 is (3.1 + 2.6 + 3.2) / 3 = 2.9667, printed 2.96
-    # (truncated; to the printed two decimals it is 2.97).
-    assert means[1, 2] == pytest.approx(2.966667, abs=1e-6)
-    assert round(means[1, 2], 2) == 2.97 != TABLE2_MU[1, 2]
-    # Every other mean agrees with Table 2 to the printed digits.
+    # (correctly rounded to two decimals it is 2.97).
+    assert MEANS[1, 2] == pytest.approx(2.966667, abs=1e-6)
+    assert round(MEANS[1, 2], 2) == 2.97 != TABLE2_MU[1, 2]
     others = np.ones_like(TABLE2_MU, dtype=bool)
     others[1, 2] = False
-    assert_allclose(means[others], TABLE2_MU[others], atol=5e-4)
+    assert_allclose(MEANS[others], TABLE2_MU[others], atol=5e-4)
 
 
 def test_priors_eqs_8_9():
-    nb = GaussianNB().fit(X, y)
-    assert_allclose(nb.class_prior_, [2 / 5, 3 / 5], rtol=1e-15)
+    assert_allclose(GaussianNB().fit(X, y).class_prior_, [0.4, 0.6], rtol=1e-15)
 
 
 def test_table2_sigma_columns_are_sample_variances_not_standard_deviations():
-    var_unbiased = np.array([X[y == c].var(axis=0, ddof=1) for c in (0, 1)])
     std_ml = np.array([X[y == c].std(axis=0, ddof=0) for c in (0, 1)])
-    std_unbiased = np.sqrt(var_unbiased)
+    std_unbiased = np.sqrt(SAMPLE_VAR)
     # Printed "sigma" = sample variance (divisor n - 1), to the printed digits ...
-    assert_allclose(TABLE2_SIGMA, np.vectorize(sig)(var_unbiased, 3), rtol=1e-12)
+    assert_allclose(TABLE2_SIGMA, np.vectorize(sig)(SAMPLE_VAR), rtol=1e-12)
     # ... and not a standard deviation of either kind (x1 of class 0 matches by accident:
     # its ML standard deviation and its sample variance are both exactly 0.5).
-    mismatch = ~np.isclose(TABLE2_SIGMA, np.vectorize(sig)(std_ml, 3))
+    mismatch = ~np.isclose(TABLE2_SIGMA, np.vectorize(sig)(std_ml))
     assert mismatch.sum() == 7 and not mismatch[0, 0]
-    assert np.all(~np.isclose(TABLE2_SIGMA, np.vectorize(sig)(std_unbiased, 3)))
+    assert np.all(~np.isclose(TABLE2_SIGMA, np.vectorize(sig)(std_unbiased)))
     # The correct standard deviations (ML, divisor n), as genlab's GaussianNB fits them:
     nb = GaussianNB(var_smoothing=0.0).fit(X, y)
     assert_allclose(np.sqrt(nb.var_), std_ml, rtol=1e-12)
@@ -73,67 +81,64 @@ def test_table2_sigma_columns_are_sample_variances_not_standard_deviations():
     )
 
 
-def test_likelihoods_with_the_source_parameters():
-    # Eqs. 10-18 evaluate N(x | mu, sigma^2) with Table 2's numbers taken as sigma.
-    ours = normal_pdf(X_NEW, TABLE2_MU, TABLE2_SIGMA)
-    assert_allclose(ours, norm.pdf(X_NEW, TABLE2_MU, TABLE2_SIGMA), rtol=1e-12)
-    recomputed_3sig = np.vectorize(sig)(ours, 3)
+def test_the_paper_used_unrounded_parameters_for_eqs_10_to_18():
+    ours = paper_likelihoods()
+    assert_allclose(ours, norm.pdf(X_NEW, MEANS, SAMPLE_VAR), rtol=1e-12)
+    recomputed = np.vectorize(sig)(ours)
     assert_allclose(
-        recomputed_3sig, [[0.666, 0.188, 8.85e-4, 1.82e-3], [1.34e-3, 1.88e-3, 0.257, 0.868]]
+        recomputed, [[0.666, 0.188, 8.85e-4, 1.84e-3], [1.34e-3, 1.88e-3, 0.302, 0.842]]
     )
-    agree = np.isclose(recomputed_3sig, PRINTED_LIKELIHOODS, rtol=1e-9)
-    # Five of the eight printed likelihoods are right to the printed digits ...
-    assert agree.tolist() == [[False, True, True, False], [True, True, False, False]]
-    # ... Eq. 10 prints 0.665 for 0.66645 (truncated, not rounded);
-    assert ours[0, 0] == pytest.approx(0.66645, abs=1e-5)
-    # Eq. 13 prints 1.84e-3 for 1.824e-3;
-    assert ours[0, 3] == pytest.approx(1.8244e-3, rel=1e-4)
-    # Eq. 17 prints 0.302: with the printed mean 2.96 it is 0.2565, with the exact
-    # mean 2.9667 it is 0.2976; neither rounds to 0.302;
-    assert ours[1, 2] == pytest.approx(0.25651, rel=1e-4)
-    assert normal_pdf(3.2, (3.1 + 2.6 + 3.2) / 3, 0.103) == pytest.approx(0.29764, rel=1e-4)
-    # Eq. 18 prints 0.884 for 0.8681 (0.8352 with the exact mean 0.15333).
-    assert ours[1, 3] == pytest.approx(0.86811, rel=1e-4)
-    assert normal_pdf(0.1, 0.46 / 3, 0.0214) == pytest.approx(0.83516, rel=1e-4)
+    agree = np.isclose(recomputed, PRINTED_LIKELIHOODS, rtol=1e-9)
+    # Six of the eight printed likelihoods are right to the printed digits.
+    assert agree.tolist() == [[False, True, True, True], [True, True, True, False]]
+    # Erratum Eq. 10: printed 0.665; the value is 0.66645 (0.666 to three digits).
+    assert ours[0, 0] == pytest.approx(0.666449, abs=1e-6)
+    # Erratum Eq. 18: printed 0.884; the value is 0.8419. The paper's own Eq. 19 result
+    # (below) is consistent with 0.8419, so 0.884 is a misprint.
+    assert ours[1, 3] == pytest.approx(0.841947, abs=1e-6)
+
+
+def test_table2_as_printed_does_not_reproduce_the_paper():
+    # Feeding Table 2's rounded numbers back into the density moves Eq. 17 from 0.302 to
+    # 0.257 (the truncated mean 2.96 and the rounded 0.103 both matter).
+    from_table = normal_pdf(X_NEW, TABLE2_MU, TABLE2_SIGMA)
+    assert from_table[1, 2] == pytest.approx(0.256510, abs=1e-6)
+    assert sig(from_table[1, 2]) != PRINTED_LIKELIHOODS[1, 2]
 
 
 def test_eq13_typo_in_the_mean():
     # Eq. 13 writes (x - 5.65); the mean of x4 in class 0 is 0.565. With 5.65 the
-    # density is 0 to double precision.
-    assert normal_pdf(0.1, 5.65, 0.12) == 0.0
-    assert normal_pdf(0.1, 0.565, 0.12) == pytest.approx(1.824e-3, rel=1e-3)
+    # density is 0 in double precision; with 0.565 it is the printed 1.84e-3.
+    assert normal_pdf(0.1, 5.65, SAMPLE_VAR[0, 3]) == 0.0
+    assert sig(normal_pdf(0.1, 0.565, SAMPLE_VAR[0, 3])) == 1.84e-3
 
 
-def test_eq14_product_for_class_0():
-    printed = 8.12e-8
-    product_of_printed_factors = 0.4 * 0.665 * 0.188 * 8.85e-4 * 1.84e-3
-    recomputed = 0.4 * np.prod(normal_pdf(X_NEW, TABLE2_MU[0], TABLE2_SIGMA[0]))
-    assert product_of_printed_factors == pytest.approx(8.143e-8, rel=1e-3)
-    assert recomputed == pytest.approx(8.0744e-8, rel=1e-4)
-    assert sig(recomputed, 3) != printed and sig(product_of_printed_factors, 3) != printed
+def test_eq14_product_for_class_0_is_right():
+    recomputed = PRIOR[0] * np.prod(paper_likelihoods()[0])
+    assert recomputed == pytest.approx(8.1216136e-8, rel=1e-7)
+    assert sig(recomputed) == 8.12e-8  # as printed
+    # The printed, rounded factors multiply to 8.14e-8: the paper multiplied unrounded ones.
+    assert sig(0.4 * 0.665 * 0.188 * 8.85e-4 * 1.84e-3) == 8.14e-8
 
 
 def test_eq19_product_for_class_1():
     printed_first, printed_second = 8.12e-8, 3.845742252e-7  # Eq. 19 prints both
-    product_of_printed_factors = 0.6 * 1.34e-3 * 1.88e-3 * 0.302 * 0.884
-    recomputed = 0.6 * np.prod(normal_pdf(X_NEW, TABLE2_MU[1], TABLE2_SIGMA[1]))
-    # The first value is Eq. 14's result copied; the second matches neither the product
-    # of the printed factors nor the recomputed product.
-    assert printed_first == 8.12e-8
-    assert product_of_printed_factors == pytest.approx(4.0353e-7, rel=1e-4)
-    assert recomputed == pytest.approx(3.3722e-7, rel=1e-4)
-    assert abs(printed_second - recomputed) / recomputed > 0.1
-    assert abs(printed_second - product_of_printed_factors) / product_of_printed_factors > 0.04
+    recomputed = PRIOR[1] * np.prod(paper_likelihoods()[1])
+    # The second value is right to all ten digits ...
+    assert recomputed == pytest.approx(printed_second, rel=1e-9)
+    # ... the first is Eq. 14's result, copied by mistake (erratum).
+    assert abs(printed_first - recomputed) / recomputed > 0.7
+    # With the misprinted 0.884 the printed factors give 4.04e-7; with 0.842, 3.84e-7.
+    assert sig(0.6 * 1.34e-3 * 1.88e-3 * 0.302 * 0.884) == 4.04e-7
+    assert sig(0.6 * 1.34e-3 * 1.88e-3 * 0.302 * 0.842) == 3.84e-7
 
 
 def test_the_products_are_joint_probabilities_not_posteriors():
     # Eqs. 7, 14 and 19 call p(C)p(x1|C)...p(x4|C) "p(C|X)". It is the joint density
     # p(C, X); the posterior divides by p(X), the sum over both classes.
-    prior = np.array([0.4, 0.6])
-    joint = prior * np.prod(normal_pdf(X_NEW, TABLE2_MU, TABLE2_SIGMA), axis=1)
-    assert joint.sum() == pytest.approx(4.1796e-7, rel=1e-4)  # far from summing to 1
-    posterior = joint / joint.sum()
-    assert_allclose(posterior, [0.193185, 0.806815], atol=1e-6)
+    joint = PRIOR * np.prod(paper_likelihoods(), axis=1)
+    assert joint.sum() == pytest.approx(4.6579e-7, rel=1e-4)  # far from summing to 1
+    assert_allclose(joint / joint.sum(), [0.174362, 0.825638], atol=1e-6)
 
 
 def test_correct_gaussian_nb_agrees_with_sklearn_and_keeps_the_decision():
