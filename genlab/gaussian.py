@@ -19,7 +19,8 @@ The multivariate density of Eq. (21),
       \exp\bigl(-\tfrac12 (x-\mu)^\top \Sigma^{-1} (x-\mu)\bigr),
 
 is evaluated through the Cholesky factorisation :math:`\Sigma = L L^\top`: with
-:math:`z = L^{-1}(x - \mu)` (a triangular solve, never an explicit inverse),
+:math:`z = L^{-1}(x - \mu)` (through the inverse of the triangular factor :math:`L`, which is
+cheap and stable; :math:`\Sigma` itself is never inverted),
 :math:`(x-\mu)^\top \Sigma^{-1} (x-\mu) = \lVert z \rVert^2` and
 :math:`\log|\Sigma| = 2 \sum_i \log L_{ii}` (never a determinant, which under- or
 overflows in high dimension).
@@ -36,7 +37,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import LinAlgError, cholesky, solve_triangular
+from scipy.linalg import LinAlgError, cholesky
+from scipy.linalg.lapack import dtrtri
 
 from genlab._classifier import GenerativeClassifier, check_labels
 from genlab._validation import (
@@ -167,6 +169,10 @@ class MultivariateNormal:
     covariance_ : ndarray of shape (n_features, n_features)
     cholesky_ : ndarray of shape (n_features, n_features)
         Lower-triangular :math:`L` with :math:`L L^\top` = ``covariance_``.
+    precision_cholesky_ : ndarray of shape (n_features, n_features)
+        Upper-triangular :math:`P = L^{-\top}`, so that :math:`P P^\top = \Sigma^{-1}`
+        (scikit-learn's ``precisions_cholesky_`` convention). Obtained by inverting the
+        triangular factor :math:`L`, never by inverting :math:`\Sigma`.
     n_features_in_ : int
     """
 
@@ -188,8 +194,11 @@ class MultivariateNormal:
         """
         if self.ddof not in (0, 1):
             raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
+        return self._fit_rows(check_array(X, name="X", min_samples=2))
+
+    def _fit_rows(self, X_: FloatArray) -> MultivariateNormal:
+        """Fit to rows that are already validated (finite, 2-D)."""
         reg = check_positive(self.reg_covar, name="reg_covar", strict=False)
-        X_ = check_array(X, name="X", min_samples=2)
         k, d = X_.shape
         if k <= d and reg == 0:
             raise ValueError(
@@ -199,9 +208,19 @@ class MultivariateNormal:
         self.mean_ = X_.mean(axis=0)
         deviations = X_ - self.mean_
         self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
-        self.cholesky_ = _cholesky(self.covariance_, "the fitted covariance")
-        self.n_features_in_ = d
+        self._set_factors(_cholesky(self.covariance_, "the fitted covariance"))
         return self
+
+    def _set_factors(self, L: FloatArray) -> None:
+        # P = L^{-T}: LAPACK's triangular inverse of the Cholesky factor (dtrtri). (A
+        # triangular solve against the identity gives the same matrix, but scipy's
+        # multithreaded dtrsm competes with NumPy's BLAS threads and is slow here.)
+        L_inv, info = dtrtri(L, lower=1)
+        if info != 0:
+            raise ValueError("the covariance's Cholesky factor is singular")
+        self.cholesky_ = L
+        self.precision_cholesky_ = np.asarray(L_inv.T, dtype=np.float64)
+        self.n_features_in_ = L.shape[0]
 
     @classmethod
     def from_parameters(cls, mean: ArrayLike, covariance: ArrayLike) -> MultivariateNormal:
@@ -229,12 +248,11 @@ class MultivariateNormal:
             raise ValueError("covariance is not symmetric")
         dist = cls()
         dist.mean_, dist.covariance_ = mu, cov
-        dist.cholesky_ = _cholesky(cov, "covariance")
-        dist.n_features_in_ = d
+        dist._set_factors(_cholesky(cov, "covariance"))
         return dist
 
-    def _whiten(self, X: ArrayLike) -> tuple[FloatArray, bool]:
-        """Whiten: z = L^{-1}(x - mu) per row (a triangular solve), and 'was X one point'."""
+    def _check_rows(self, X: ArrayLike) -> tuple[FloatArray, bool]:
+        """Validate X (many rows, or one point) and say whether it was a single point."""
         if not hasattr(self, "cholesky_"):
             raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
         arr = np.asarray(X, dtype=np.float64)
@@ -244,11 +262,21 @@ class MultivariateNormal:
             raise ValueError(
                 f"X has {X_.shape[1]} features; the distribution has {self.n_features_in_}"
             )
-        z = solve_triangular(self.cholesky_, (X_ - self.mean_).T, lower=True, check_finite=False)
-        return z.T, single
+        return X_, single
+
+    def _whiten(self, X_: FloatArray) -> FloatArray:
+        """Whiten every row, z = L^{-1}(x - mu), computed as (x - mu)^T P with P = L^{-T}."""
+        return np.asarray((X_ - self.mean_) @ self.precision_cholesky_, dtype=np.float64)
 
     def _log_det(self) -> float:
         return float(2.0 * np.sum(np.log(np.diag(self.cholesky_))))
+
+    def _logpdf_rows(self, X_: FloatArray) -> FloatArray:
+        z = self._whiten(X_)
+        d = self.n_features_in_
+        squared_distance = np.einsum("ij,ij->i", z, z)  # (x-mu)^T Sigma^{-1} (x-mu)
+        log_density = -0.5 * (d * np.log(2.0 * np.pi) + self._log_det() + squared_distance)
+        return np.asarray(log_density, dtype=np.float64)
 
     def logpdf(self, X: ArrayLike) -> Any:
         r"""Log-density :math:`\log \mathcal N(x \mid \mu, \Sigma)` (Eq. 21, in log space).
@@ -261,9 +289,8 @@ class MultivariateNormal:
         -------
         ndarray of shape (n_samples,), or a float for a single point
         """
-        z, single = self._whiten(X)
-        d = self.n_features_in_
-        out = -0.5 * (d * np.log(2.0 * np.pi) + self._log_det() + np.sum(z * z, axis=1))
+        X_, single = self._check_rows(X)
+        out = self._logpdf_rows(X_)
         return float(out[0]) if single else out
 
     def pdf(self, X: ArrayLike) -> Any:
@@ -290,8 +317,9 @@ class MultivariateNormal:
         -------
         ndarray of shape (n_samples,), or a float for a single point
         """
-        z, single = self._whiten(X)
-        out = np.sqrt(np.sum(z * z, axis=1))
+        X_, single = self._check_rows(X)
+        z = self._whiten(X_)
+        out = np.sqrt(np.einsum("ij,ij->i", z, z))
         return float(out[0]) if single else out
 
     def entropy(self) -> float:
@@ -394,10 +422,11 @@ class GaussianClassifier(GenerativeClassifier):
         components = []
         for c in classes:
             try:
+                rows = X_[labels == c]
+                if len(rows) < 2:
+                    raise ValueError(f"{len(rows)} sample: a covariance needs at least 2")
                 components.append(
-                    MultivariateNormal(ddof=self.ddof, reg_covar=self.reg_covar).fit(
-                        X_[labels == c]
-                    )
+                    MultivariateNormal(ddof=self.ddof, reg_covar=self.reg_covar)._fit_rows(rows)
                 )
             except ValueError as exc:
                 raise ValueError(f"class {c.item()!r}: {exc}") from None
@@ -422,7 +451,7 @@ class GaussianClassifier(GenerativeClassifier):
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
         with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
             log_prior = np.log(self.priors_)
-        log_density = np.column_stack([m.logpdf(X) for m in self._components])
+        log_density = np.column_stack([m._logpdf_rows(X) for m in self._components])
         return np.asarray(log_density + log_prior, dtype=np.float64)
 
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
