@@ -1,0 +1,231 @@
+r"""k-means clustering with k-means++ seeding (Lloyd's algorithm).
+
+k-means partitions the data into :math:`K` clusters by alternating two steps until the
+assignments stop changing:
+
+1. **assign** every point to its nearest centre,
+   :math:`\ell_i = \arg\min_k \lVert x_i - \mu_k \rVert^2`;
+2. **update** every centre to the mean of its points.
+
+Each step lowers the *inertia* :math:`\sum_i \lVert x_i - \mu_{\ell_i} \rVert^2`, so the algorithm
+stops, but only at a local minimum that depends on the starting centres. k-means++
+(Arthur & Vassilvitskii, 2007) picks spread-out starting centres: the first uniformly at
+random, each next one with probability proportional to its squared distance to the nearest
+centre chosen so far.
+
+The book uses k-means to initialise Gaussian mixtures, and shows that "hard" EM with equal,
+fixed spherical covariances *is* k-means.
+
+Introduced in the book's chapter "Gaussian mixtures and EM" (``book/mixture/mixture.ipynb``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from genlab._validation import check_array, check_is_fitted, check_random_state
+
+__all__ = ["KMeans", "kmeans_plusplus"]
+
+FloatArray = NDArray[np.float64]
+
+
+def _squared_distances(X: FloatArray, centers: FloatArray) -> FloatArray:
+    """Squared Euclidean distances, shape (n_samples, n_centers), clipped at 0."""
+    d2 = (
+        np.einsum("ij,ij->i", X, X)[:, None]
+        - 2.0 * X @ centers.T
+        + np.einsum("ij,ij->i", centers, centers)[None, :]
+    )
+    return np.asarray(np.maximum(d2, 0.0), dtype=np.float64)
+
+
+def kmeans_plusplus(
+    X: ArrayLike, n_clusters: int, *, random_state: int | np.random.Generator | None = None
+) -> tuple[FloatArray, NDArray[np.intp]]:
+    """Choose initial centres by k-means++ seeding (D² sampling).
+
+    Introduced in the chapter "Gaussian mixtures and EM".
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    n_clusters : int
+        Number of centres, at most the number of distinct points.
+    random_state : int, Generator or None
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+        The chosen data points.
+    indices : ndarray of shape (n_clusters,)
+        Their row indices in ``X``.
+    """
+    X_ = check_array(X, name="X")
+    n = len(X_)
+    if not 1 <= int(n_clusters) <= n:
+        raise ValueError(f"n_clusters must be between 1 and n_samples={n}; got {n_clusters}")
+    rng = check_random_state(random_state)
+    indices = [int(rng.integers(n))]
+    closest = _squared_distances(X_, X_[indices])[:, 0]
+    for _ in range(1, int(n_clusters)):
+        total = closest.sum()
+        if total <= 0:
+            raise ValueError(
+                f"X has fewer than n_clusters={n_clusters} distinct points; "
+                "k-means++ cannot choose distinct centres"
+            )
+        nxt = int(rng.choice(n, p=closest / total))  # probability proportional to D(x)^2
+        indices.append(nxt)
+        closest = np.minimum(closest, _squared_distances(X_, X_[[nxt]])[:, 0])
+    idx = np.array(indices, dtype=np.intp)
+    return X_[idx].copy(), idx
+
+
+class KMeans:
+    """k-means clustering by Lloyd's algorithm.
+
+    Introduced in the chapter "Gaussian mixtures and EM".
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+    init : {"k-means++", "random"} or array_like of shape (n_clusters, n_features)
+        Starting centres: k-means++ seeding, ``n_clusters`` distinct data points chosen
+        uniformly, or the given centres.
+    n_init : int, default 1
+        Number of runs from different starts; the run with the lowest inertia is kept.
+        Must be 1 when ``init`` is an array.
+    max_iter : int, default 300
+    tol : float, default 0.0
+        Stop when no centre moves by more than ``tol`` (Euclidean); with 0, stop when the
+        assignments no longer change.
+    random_state : int, Generator or None
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,)
+    inertia_ : float
+        Sum of squared distances of the points to their centres.
+    n_iter_ : int
+        Assign/update rounds of the kept run.
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: str | ArrayLike = "k-means++",
+        n_init: int = 1,
+        max_iter: int = 300,
+        tol: float = 0.0,
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _initial_centers(self, X: FloatArray, rng: np.random.Generator) -> FloatArray:
+        k = int(self.n_clusters)
+        if isinstance(self.init, str):
+            if self.init == "k-means++":
+                return kmeans_plusplus(X, k, random_state=rng)[0]
+            if self.init == "random":
+                return X[rng.choice(len(X), size=k, replace=False)].copy()
+            raise ValueError(f"init must be 'k-means++', 'random' or an array; got {self.init!r}")
+        centers = check_array(self.init, name="init")
+        if centers.shape != (k, X.shape[1]):
+            raise ValueError(f"init must have shape ({k}, {X.shape[1]}); got {centers.shape}")
+        return centers.copy()
+
+    def _lloyd(
+        self, X: FloatArray, centers: FloatArray
+    ) -> tuple[FloatArray, NDArray[np.intp], int]:
+        labels = np.full(len(X), -1, dtype=np.intp)
+        n_iter = 0
+        while n_iter < int(self.max_iter):
+            n_iter += 1
+            new_labels = np.argmin(_squared_distances(X, centers), axis=1)  # assign
+            new_centers = centers.copy()
+            for k in range(len(centers)):  # update; an empty cluster keeps its centre
+                members = X[new_labels == k]
+                if len(members):
+                    new_centers[k] = members.mean(axis=0)
+            shift = float(np.max(np.linalg.norm(new_centers - centers, axis=1)))
+            unchanged = np.array_equal(new_labels, labels)
+            labels, centers = new_labels, new_centers
+            if unchanged or (self.tol > 0 and shift <= self.tol):
+                break
+        labels = np.argmin(_squared_distances(X, centers), axis=1)
+        return centers, labels, n_iter
+
+    def fit(self, X: ArrayLike) -> KMeans:
+        """Cluster the data.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            At least ``n_clusters`` samples.
+
+        Returns
+        -------
+        self
+        """
+        X_ = check_array(X, name="X")
+        if not 1 <= int(self.n_clusters) <= len(X_):
+            raise ValueError(
+                f"n_clusters must be between 1 and n_samples={len(X_)}; got {self.n_clusters}"
+            )
+        if int(self.n_init) < 1:
+            raise ValueError(f"n_init must be >= 1; got {self.n_init}")
+        if not isinstance(self.init, str) and int(self.n_init) != 1:
+            raise ValueError("n_init must be 1 when init is an array of centres")
+        rng = check_random_state(self.random_state)
+        best: tuple[float, FloatArray, NDArray[np.intp], int] | None = None
+        for _ in range(int(self.n_init)):
+            centers, labels, n_iter = self._lloyd(X_, self._initial_centers(X_, rng))
+            inertia = float(np.sum((X_ - centers[labels]) ** 2))
+            if best is None or inertia < best[0]:
+                best = (inertia, centers, labels, n_iter)
+        assert best is not None
+        self.inertia_, self.cluster_centers_, self.labels_, self.n_iter_ = best
+        self.n_features_in_ = X_.shape[1]
+        return self
+
+    def predict(self, X: ArrayLike) -> NDArray[np.intp]:
+        """Index of the nearest centre for each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, ["cluster_centers_"])
+        X_ = check_array(X, name="X")
+        if X_.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X_.shape[1]} features, but KMeans was fitted with {self.n_features_in_}"
+            )
+        return np.asarray(np.argmin(_squared_distances(X_, self.cluster_centers_), axis=1))
+
+    def fit_predict(self, X: ArrayLike) -> NDArray[np.intp]:
+        """Fit and return the cluster labels of the training data.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.fit(X).labels_
