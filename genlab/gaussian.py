@@ -52,8 +52,10 @@ __all__ = ["GaussianClassifier", "MultivariateNormal", "normal_logpdf", "normal_
 
 FloatArray = NDArray[np.float64]
 
-#: A covariance whose Cholesky diagonal spans more than this ratio, squared, is treated
-#: as numerically singular: its density would be dominated by rounding errors.
+#: A covariance whose *correlation* matrix has a condition number above this (as bounded
+#: below by its Cholesky diagonal) is treated as numerically singular: some combination
+#: of features is then (almost) exactly determined by the others. The correlation
+#: matrix is used so that the check does not depend on the features' units.
 _MAX_CONDITION = 1e12
 
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
@@ -123,21 +125,36 @@ def normal_pdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.floa
 
 
 def _cholesky(covariance: FloatArray, what: str) -> FloatArray:
-    """Lower Cholesky factor of a covariance matrix, or a ValueError saying why not."""
+    """Lower Cholesky factor of a covariance matrix, or a ValueError saying why not.
+
+    The factorisation is done on the correlation matrix C = D^{-1/2} Sigma D^{-1/2}
+    (D the diagonal of Sigma) and rescaled, L = D^{1/2} L_C, so that near-singularity is
+    judged independently of the features' scales.
+    """
+    if not np.all(np.isfinite(covariance)):
+        raise ValueError(f"{what} contains NaN or infinity (an overflow?)")
+    scale = np.sqrt(np.diag(covariance))
+    if np.any(scale <= 0):
+        raise ValueError(
+            f"{what} is singular (a feature has zero variance); "
+            "add a small ridge with reg_covar > 0"
+        )
+    correlation = covariance / np.outer(scale, scale)
     try:
-        L = cholesky(covariance, lower=True, check_finite=False)
+        L_corr = cholesky(correlation, lower=True, check_finite=False)
     except LinAlgError:
         raise ValueError(
             f"{what} is singular or not positive definite (Cholesky factorisation failed); "
             "add a small ridge with reg_covar > 0"
         ) from None
-    diag = np.diag(L)
+    diag = np.diag(L_corr)
     if np.min(diag) <= 0 or (np.max(diag) / np.min(diag)) ** 2 > _MAX_CONDITION:
         raise ValueError(
-            f"{what} is nearly singular (condition number at least "
-            f"{(np.max(diag) / np.min(diag)) ** 2:.1e}); add a small ridge with reg_covar > 0"
+            f"{what} is nearly singular (its correlation matrix has condition number at "
+            f"least {(np.max(diag) / np.min(diag)) ** 2:.1e}); add a small ridge with "
+            "reg_covar > 0"
         )
-    return np.asarray(L, dtype=np.float64)
+    return np.asarray(scale[:, None] * L_corr, dtype=np.float64)
 
 
 class MultivariateNormal:
@@ -207,7 +224,8 @@ class MultivariateNormal:
             )
         self.mean_ = X_.mean(axis=0)
         deviations = X_ - self.mean_
-        self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
         self._set_factors(_cholesky(self.covariance_, "the fitted covariance"))
         return self
 
@@ -365,8 +383,10 @@ class GaussianClassifier(GenerativeClassifier):
         \log p(x, c) = \log p(c) + \log \mathcal N(x \mid \mu_c, \Sigma_c)
 
     Its decision boundaries are quadratic; it is also known as quadratic discriminant
-    analysis (QDA). With ``ddof=1`` and no regularisation it equals scikit-learn's
-    ``QuadraticDiscriminantAnalysis``.
+    analysis (QDA). Without regularisation it equals scikit-learn's
+    ``QuadraticDiscriminantAnalysis``: with ``ddof=0`` for scikit-learn 1.9 and later,
+    whose QDA divides by :math:`n_c`, and with ``ddof=1`` for earlier versions, which
+    divide by :math:`n_c - 1`.
 
     Introduced in the chapter "The multivariate Gaussian".
 
@@ -378,7 +398,7 @@ class GaussianClassifier(GenerativeClassifier):
         Added to the diagonal of every class covariance (a ridge). Needed when a class has
         no more samples than dimensions or a feature is constant within a class.
     ddof : {0, 1}, default 0
-        Covariance divisor ``n_c - ddof`` (0: maximum likelihood; 1: as QDA).
+        Covariance divisor ``n_c - ddof`` (0: maximum likelihood; 1: unbiased).
 
     Attributes
     ----------
@@ -412,6 +432,9 @@ class GaussianClassifier(GenerativeClassifier):
         -------
         self
         """
+        if self.ddof not in (0, 1):
+            raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
+        check_positive(self.reg_covar, name="reg_covar", strict=False)
         X_ = check_array(X, name="X")
         labels = check_labels(y, len(X_))
         classes = np.unique(labels)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import mahalanobis as scipy_mahalanobis
-from scipy.stats import multivariate_normal
+from scipy.stats import multivariate_normal, norm
 from sklearn.datasets import load_digits, load_iris, load_wine, make_classification
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 
@@ -211,3 +211,43 @@ def test_bad_data():
         GaussianClassifier().fit(load_iris().data, np.zeros(150))
     with pytest.raises(ValueError, match="priors must sum to 1"):
         GaussianClassifier(priors=[0.5, 0.5, 0.5]).fit(*DATA["iris"])
+
+
+def test_conditioning_check_is_independent_of_units():
+    # Very different scales, perfectly well conditioned: accepted and exact (oracle: the
+    # product of two univariate normals).
+    cov = np.diag([1e-8, 1e6])
+    dist = MultivariateNormal.from_parameters([0.0, 0.0], cov)
+    X = np.array([[1e-4, 1e3], [0.0, 0.0], [-2e-4, 5e2]])
+    expected = norm.logpdf(X[:, 0], 0, 1e-4) + norm.logpdf(X[:, 1], 0, 1e3)
+    assert_allclose(dist.logpdf(X), expected, rtol=1e-12)
+    # Moderate scale but correlation 1 - 5e-15: rejected.
+    bad = np.array([[1.0, 1e7], [1e7, 1e14 + 1.0]])
+    with pytest.raises(ValueError, match="singular"):
+        MultivariateNormal.from_parameters([0.0, 0.0], bad)
+    # Data in wildly different units: oracle = scipy on the standardised data, with the
+    # Jacobian of the scaling.
+    rng = np.random.default_rng(0)
+    scales = np.array([1e-4, 1e3])
+    Xs = rng.normal(size=(200, 2)) @ [[1.0, 0.3], [0.0, 1.0]] * scales
+    fitted = MultivariateNormal().fit(Xs)
+    Z = Xs / scales
+    oracle = multivariate_normal(Z.mean(0), np.cov(Z.T, ddof=0)).logpdf(Z)
+    assert_allclose(fitted.logpdf(Xs), oracle - np.log(scales).sum(), rtol=1e-10)
+
+
+def test_nonfinite_covariances_are_rejected():
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        MultivariateNormal.from_parameters([0.0, 0.0], np.diag([np.inf, 1.0]))
+    big = np.full((3, 2), 1e200) * [[1, -1], [-1, 1], [1, 1]]
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        MultivariateNormal().fit(big)  # the covariance overflows
+
+
+def test_classifier_validates_ddof_and_reg_covar():
+    X, y = DATA["iris"]
+    for ddof in (-1, 3, 5):
+        with pytest.raises(ValueError, match="ddof must be 0 or 1"):
+            GaussianClassifier(ddof=ddof).fit(X, y)
+    with pytest.raises(ValueError, match="reg_covar must be finite and >= 0"):
+        GaussianClassifier(reg_covar=-1.0).fit(X, y)

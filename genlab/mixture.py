@@ -1,0 +1,643 @@
+r"""Gaussian mixture models fitted by the EM algorithm.
+
+A Gaussian mixture (Eqs. 32-33 of Lipiński 2024) is the density
+
+.. math::
+
+    p(x) = \sum_{k=1}^{K} \pi_k\, \mathcal N(x \mid \mu_k, \Sigma_k),
+    \qquad \pi_k \ge 0,\ \sum_k \pi_k = 1 .
+
+Nobody tells us which component produced which point, so the parameters are found by
+**expectation-maximisation** (EM; Dempster, Laird & Rubin, 1977), alternating
+
+E-step
+    the *responsibilities* :math:`r_{ik} = p(k \mid x_i) = \pi_k \mathcal N(x_i \mid \mu_k,
+    \Sigma_k) / \sum_j \pi_j \mathcal N(x_i \mid \mu_j, \Sigma_j)`, computed in log space;
+M-step
+    weighted maximum-likelihood estimates: with :math:`N_k = \sum_i r_{ik}`,
+    :math:`\pi_k = N_k / n`, :math:`\mu_k = \sum_i r_{ik} x_i / N_k` and
+    :math:`\Sigma_k = \sum_i r_{ik} (x_i - \mu_k)(x_i - \mu_k)^\top / N_k` (plus ``reg_covar``).
+
+Each round can only increase the log-likelihood. ``em="hard"`` replaces the
+responsibilities by a 0/1 assignment to the most probable component ("classification EM",
+the procedure described in the paper); with equal, fixed spherical covariances and equal
+weights that is exactly k-means.
+
+The step order, the parameters and the attribute names follow scikit-learn's
+``sklearn.mixture.GaussianMixture``, so that from identical initial parameters the two
+produce the same iterates.
+
+Introduced in the book's chapter "Gaussian mixtures and EM" (``book/mixture/mixture.ipynb``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import LinAlgError, cholesky
+from scipy.linalg.lapack import dtrtri
+
+from genlab._validation import (
+    check_array,
+    check_is_fitted,
+    check_positive,
+    check_probability_vector,
+    check_random_state,
+)
+from genlab.cluster import KMeans, kmeans_plusplus
+from genlab.numerics import logsumexp
+
+__all__ = ["COVARIANCE_TYPES", "ConvergenceWarning", "GaussianMixture"]
+
+FloatArray = NDArray[np.float64]
+
+#: The covariance structures, as in scikit-learn: one full matrix per component, one full
+#: matrix shared by all ("tied"), one diagonal per component, one variance per component.
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+_EPS = 10 * np.finfo(np.float64).eps
+
+
+class ConvergenceWarning(UserWarning):
+    """EM stopped at ``max_iter`` before the change in log-likelihood fell below ``tol``."""
+
+
+# ------------------------------------------------------------------ the mathematics
+def _triangular_inverse(L: FloatArray) -> FloatArray:
+    inverse, info = dtrtri(L, lower=1)
+    if info != 0:
+        raise LinAlgError("singular triangular factor")
+    return np.asarray(inverse, dtype=np.float64)
+
+
+def _precision_cholesky(covariances: FloatArray, covariance_type: str) -> FloatArray:
+    """Factors P with P P^T = Sigma^{-1} (upper-triangular P = L^{-T} for full matrices)."""
+    message = (
+        "a fitted covariance is singular (a component collapsed onto too few points, or "
+        "duplicate points); increase reg_covar"
+    )
+    if covariance_type in ("full", "tied"):
+        stack = covariances if covariance_type == "full" else covariances[None]
+        out = np.empty_like(stack)
+        for k, cov in enumerate(stack):
+            try:
+                out[k] = _triangular_inverse(cholesky(cov, lower=True, check_finite=False)).T
+            except LinAlgError:
+                raise ValueError(message) from None
+        return out if covariance_type == "full" else out[0]
+    if np.any(covariances <= 0.0):
+        raise ValueError(message)
+    return np.asarray(1.0 / np.sqrt(covariances), dtype=np.float64)
+
+
+def _covariance_from_precision_cholesky(P: FloatArray, covariance_type: str) -> FloatArray:
+    """Sigma = (P P^T)^{-1} = L L^T with L = P^{-T}."""
+    if covariance_type in ("full", "tied"):
+        stack = P if covariance_type == "full" else P[None]
+        covs = np.array([Lk @ Lk.T for Lk in (_triangular_inverse(Pk.T) for Pk in stack)])
+        return covs if covariance_type == "full" else covs[0]
+    return np.asarray(1.0 / P**2, dtype=np.float64)
+
+
+def _log_gaussian_prob(
+    X: FloatArray, means: FloatArray, P: FloatArray, covariance_type: str
+) -> FloatArray:
+    r"""Log-density log N(x_i | mu_k, Sigma_k) of every sample under every component, (n, K).
+
+    With :math:`P_k P_k^\top = \Sigma_k^{-1}`:
+    :math:`\log \mathcal N = -\tfrac12 (d \log 2\pi + \lVert (x - \mu_k)^\top P_k \rVert^2)
+    + \log |P_k|`.
+    """
+    n, d = X.shape
+    K = len(means)
+    squared = np.empty((n, K))
+    if covariance_type in ("full", "tied"):
+        stack = P if covariance_type == "full" else np.broadcast_to(P, (K, d, d))
+        log_det = np.array([np.sum(np.log(np.diag(Pk))) for Pk in stack])
+        for k in range(K):
+            z = X @ stack[k] - means[k] @ stack[k]  # whitened deviations
+            squared[:, k] = np.einsum("ij,ij->i", z, z)
+    elif covariance_type == "diag":
+        log_det = np.sum(np.log(P), axis=1)
+        for k in range(K):
+            z = (X - means[k]) * P[k]
+            squared[:, k] = np.einsum("ij,ij->i", z, z)
+    else:  # spherical: one precision factor per component
+        log_det = d * np.log(P)
+        for k in range(K):
+            diff = X - means[k]
+            squared[:, k] = np.einsum("ij,ij->i", diff, diff) * P[k] ** 2
+    return np.asarray(-0.5 * (d * np.log(2.0 * np.pi) + squared) + log_det, dtype=np.float64)
+
+
+def _gaussian_parameters(
+    X: FloatArray, resp: FloatArray, reg_covar: float, covariance_type: str
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The M-step's weighted estimates: N_k, means and covariances (with the ridge)."""
+    nk = resp.sum(axis=0) + _EPS  # never exactly 0
+    means = resp.T @ X / nk[:, None]
+    d = X.shape[1]
+    if covariance_type == "full":
+        covariances = np.empty((len(nk), d, d))
+        for k in range(len(nk)):
+            diff = X - means[k]
+            covariances[k] = (resp[:, k] * diff.T) @ diff / nk[k]
+            covariances[k].flat[:: d + 1] += reg_covar
+    elif covariance_type == "tied":
+        scatter = X.T @ X - (nk * means.T) @ means
+        covariances = scatter / nk.sum()
+        covariances.flat[:: d + 1] += reg_covar
+    else:
+        mean_sq = resp.T @ (X * X) / nk[:, None]  # E[x^2] per component
+        diag = mean_sq - 2.0 * means * (resp.T @ X) / nk[:, None] + means**2 + reg_covar
+        covariances = diag if covariance_type == "diag" else diag.mean(axis=1)
+    return nk, means, covariances
+
+
+def _n_parameters(n_components: int, n_features: int, covariance_type: str) -> int:
+    d = n_features
+    per_cov = {
+        "full": n_components * d * (d + 1) // 2,
+        "tied": d * (d + 1) // 2,
+        "diag": n_components * d,
+        "spherical": n_components,
+    }[covariance_type]
+    return per_cov + n_components * d + n_components - 1
+
+
+# ------------------------------------------------------------------ the estimator
+class GaussianMixture:
+    r"""Gaussian mixture model fitted by (soft or hard) EM.
+
+    Introduced in the chapter "Gaussian mixtures and EM".
+
+    Parameters
+    ----------
+    n_components : int, default 1
+    covariance_type : {"full", "tied", "diag", "spherical"}, default "full"
+    tol : float, default 1e-3
+        Stop when the mean log-likelihood changes by less than ``tol`` between
+        iterations (hard EM also stops when no assignment changes).
+    reg_covar : float, default 1e-6
+        Added to the diagonal of every covariance, so that a component sitting on a few
+        points, or on duplicates, keeps a positive-definite covariance.
+    max_iter : int, default 100
+    n_init : int, default 1
+        Independent starts; the run with the highest final log-likelihood is kept.
+    init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
+        How the initial responsibilities are chosen: one-hot k-means labels, one-hot on
+        the k-means++ seed points (as scikit-learn does), or random.
+    weights_init, means_init, precisions_init : array_like, optional
+        Initial parameters, overriding those derived from ``init_params``.
+        ``precisions_init`` holds inverse covariances, in the shape of
+        ``covariances_``.
+    random_state : int, Generator or None
+    em : {"soft", "hard"}, default "soft"
+        "soft": standard EM with responsibilities. "hard": classification EM, which
+        assigns each point wholly to its most probable component before the M-step.
+    params : str, default "wmc"
+        Which parameters the M-step updates: any of "w" (weights), "m" (means) and "c"
+        (covariances), as in hmmlearn. The others keep their initial values.
+    keep_history : bool, default False
+        Record the parameters, the log-likelihood and the assignments of every
+        iteration in ``history_`` (for teaching; it stores the labels of every sample).
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    means_ : ndarray of shape (n_components, n_features)
+    covariances_ : ndarray
+        (K, d, d) for "full", (d, d) for "tied", (K, d) for "diag", (K,) for "spherical".
+    precisions_cholesky_ : ndarray
+        Factors :math:`P` with :math:`P P^\top = \Sigma^{-1}`, in the same shapes.
+    precisions_ : ndarray
+        The inverse covariances.
+    converged_ : bool
+    n_iter_ : int
+        EM iterations of the kept run.
+    lower_bound_ : float
+        Mean log-likelihood of the training data at the kept run's last E-step (for soft
+        EM a lower bound on, and at convergence equal to, the final log-likelihood; for
+        hard EM the mean classification log-likelihood).
+    history_ : list of dict
+        With ``keep_history``: one entry per iteration of the kept run, holding
+        ``iteration``, ``log_likelihood`` (of the parameters the iteration started from),
+        ``labels`` (the E-step's assignments) and the ``weights``, ``means`` and
+        ``covariances`` after its M-step. Entry 0 holds the initial parameters.
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: ArrayLike | None = None,
+        means_init: ArrayLike | None = None,
+        precisions_init: ArrayLike | None = None,
+        random_state: int | np.random.Generator | None = None,
+        em: str = "soft",
+        params: str = "wmc",
+        keep_history: bool = False,
+    ) -> None:
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.em = em
+        self.params = params
+        self.keep_history = keep_history
+
+    # ---------------------------------------------------------------- checks
+    def _check_parameters(self, X: FloatArray) -> None:
+        n, d = X.shape
+        K = int(self.n_components)
+        if K < 1:
+            raise ValueError(f"n_components must be >= 1; got {self.n_components}")
+        if K > n:
+            raise ValueError(
+                f"n_components={K} is larger than the number of samples ({n}): "
+                "each component needs at least one point"
+            )
+        if self.covariance_type not in COVARIANCE_TYPES:
+            raise ValueError(
+                f"covariance_type must be one of {COVARIANCE_TYPES}; got {self.covariance_type!r}"
+            )
+        if self.init_params not in ("kmeans", "k-means++", "random"):
+            raise ValueError(
+                f"init_params must be 'kmeans', 'k-means++' or 'random'; got {self.init_params!r}"
+            )
+        if self.em not in ("soft", "hard"):
+            raise ValueError(f"em must be 'soft' or 'hard'; got {self.em!r}")
+        if set(self.params) - set("wmc"):
+            raise ValueError(f"params may contain only 'w', 'm' and 'c'; got {self.params!r}")
+        check_positive(self.reg_covar, name="reg_covar", strict=False)
+        check_positive(self.tol, name="tol", strict=False)
+        for name in ("max_iter", "n_init"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+        if self.weights_init is not None:
+            w = check_probability_vector(self.weights_init, name="weights_init")
+            if len(w) != K:
+                raise ValueError(f"weights_init has {len(w)} entries for {K} components")
+        if self.means_init is not None:
+            m = check_array(self.means_init, name="means_init")
+            if m.shape != (K, d):
+                raise ValueError(f"means_init must have shape ({K}, {d}); got {m.shape}")
+        if self.precisions_init is not None:
+            shape = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}
+            p = np.asarray(self.precisions_init, dtype=np.float64)
+            expected = shape[self.covariance_type]
+            if p.shape != expected:
+                raise ValueError(f"precisions_init must have shape {expected}; got {p.shape}")
+            if not np.all(np.isfinite(p)):
+                raise ValueError("precisions_init contains NaN or infinity")
+
+    def _check_X(self, X: ArrayLike) -> FloatArray:
+        check_is_fitted(self, ["means_"])
+        X_ = check_array(X, name="X")
+        if X_.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X_.shape[1]} features, but GaussianMixture was fitted with "
+                f"{self.n_features_in_}"
+            )
+        return X_
+
+    # -------------------------------------------------------- initialisation
+    def _initial_resp(self, X: FloatArray, rng: np.random.Generator) -> FloatArray:
+        n, K = len(X), int(self.n_components)
+        resp = np.zeros((n, K))
+        if self.init_params == "kmeans":
+            labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
+            resp[np.arange(n), labels] = 1.0
+        elif self.init_params == "k-means++":
+            _, indices = kmeans_plusplus(X, K, random_state=rng)
+            resp[indices, np.arange(K)] = 1.0
+        else:
+            resp = rng.uniform(size=(n, K))
+            resp /= resp.sum(axis=1, keepdims=True)
+        return resp
+
+    def _initialize(self, X: FloatArray, rng: np.random.Generator) -> None:
+        nk, means, covariances = _gaussian_parameters(
+            X, self._initial_resp(X, rng), self.reg_covar, self.covariance_type
+        )
+        self.weights_ = (
+            nk / len(X)
+            if self.weights_init is None
+            else check_probability_vector(self.weights_init, name="weights_init")
+        )
+        self.means_ = means if self.means_init is None else check_array(self.means_init)
+        if self.precisions_init is None:
+            self.covariances_ = covariances
+            self.precisions_cholesky_ = _precision_cholesky(covariances, self.covariance_type)
+        else:
+            precisions = np.asarray(self.precisions_init, dtype=np.float64)
+            self.precisions_cholesky_ = self._cholesky_of_precisions(precisions)
+            self.covariances_ = _covariance_from_precision_cholesky(
+                self.precisions_cholesky_, self.covariance_type
+            )
+
+    def _cholesky_of_precisions(self, precisions: FloatArray) -> FloatArray:
+        if self.covariance_type in ("diag", "spherical"):
+            if np.any(precisions <= 0):
+                raise ValueError("precisions_init must be positive")
+            return np.sqrt(precisions)
+        stack = precisions if self.covariance_type == "full" else precisions[None]
+        out = np.empty_like(stack)
+        for k, prec in enumerate(stack):
+            if not np.allclose(prec, prec.T, rtol=1e-10, atol=1e-12):
+                raise ValueError("precisions_init must be symmetric")
+            try:
+                out[k] = cholesky(prec, lower=True)
+            except LinAlgError:
+                raise ValueError("precisions_init must be positive definite") from None
+        return out if self.covariance_type == "full" else out[0]
+
+    # ------------------------------------------------------------- E and M
+    def _weighted_log_prob(self, X: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore"):  # a weight of exactly 0 gives -inf, by design
+            log_weights = np.log(self.weights_)
+        log_prob = _log_gaussian_prob(
+            X, self.means_, self.precisions_cholesky_, self.covariance_type
+        )
+        return np.asarray(log_prob + log_weights, dtype=np.float64)
+
+    def _e_step(self, X: FloatArray) -> tuple[float, FloatArray]:
+        """Mean log-likelihood and log responsibilities (log-sum-exp normalised)."""
+        weighted = self._weighted_log_prob(X)
+        log_norm = logsumexp(weighted, axis=1)
+        return float(np.mean(log_norm)), weighted - log_norm[:, None]
+
+    def _m_step(self, X: FloatArray, resp: FloatArray) -> None:
+        nk, means, covariances = _gaussian_parameters(
+            X, resp, self.reg_covar, self.covariance_type
+        )
+        # A component that has lost all its points keeps its mean and covariance (its
+        # weight becomes ~0), instead of producing 0/0.
+        empty = nk < 1e3 * _EPS
+        if np.any(empty):
+            means[empty] = self.means_[empty]
+            if self.covariance_type != "tied":
+                covariances[empty] = self.covariances_[empty]
+        if "w" in self.params:
+            self.weights_ = nk / nk.sum()
+        if "m" in self.params:
+            self.means_ = means
+        if "c" in self.params:
+            self.covariances_ = covariances
+            self.precisions_cholesky_ = _precision_cholesky(covariances, self.covariance_type)
+
+    def _snapshot(self, iteration: int, log_likelihood: float, labels: Any) -> dict[str, Any]:
+        return {
+            "iteration": iteration,
+            "log_likelihood": log_likelihood,
+            "labels": labels,
+            "weights": self.weights_.copy(),
+            "means": self.means_.copy(),
+            "covariances": self.covariances_.copy(),
+        }
+
+    # -------------------------------------------------------------- fitting
+    def fit(self, X: ArrayLike, y: Any = None) -> GaussianMixture:
+        """Estimate the parameters with EM.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            At least ``n_components`` samples.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self.fit_predict(X)
+        return self
+
+    def fit_predict(self, X: ArrayLike, y: Any = None) -> NDArray[np.intp]:
+        """Estimate the parameters with EM and return the component of each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The most probable component of each training sample after fitting.
+        """
+        X_ = check_array(X, name="X")
+        self._check_parameters(X_)
+        rng = check_random_state(self.random_state)
+        best: dict[str, Any] | None = None
+        for _ in range(int(self.n_init)):
+            run = self._run_em(X_, rng)
+            if best is None or run["lower_bound"] > best["lower_bound"]:
+                best = run
+        assert best is not None
+        for key in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+            setattr(self, key, best[key])
+        self.converged_, self.n_iter_ = best["converged"], best["n_iter"]
+        self.lower_bound_ = best["lower_bound"]
+        if self.keep_history:
+            self.history_ = best["history"]
+        self.n_features_in_ = X_.shape[1]
+        if not self.converged_:
+            warnings.warn(
+                f"EM did not converge within max_iter={self.max_iter} iterations "
+                f"(tol={self.tol}); the parameters are those of the last iteration",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        # A last E-step, so that the returned labels match the final parameters.
+        _, log_resp = self._e_step(X_)
+        return np.asarray(np.argmax(log_resp, axis=1))
+
+    def _run_em(self, X: FloatArray, rng: np.random.Generator) -> dict[str, Any]:
+        self._initialize(X, rng)
+        history = [self._snapshot(0, float("nan"), None)] if self.keep_history else []
+        lower_bound = -np.inf
+        labels: NDArray[np.intp] | None = None
+        converged, n_iter = False, 0
+        for n_iter in range(1, int(self.max_iter) + 1):
+            previous, previous_labels = lower_bound, labels
+            log_likelihood, log_resp = self._e_step(X)
+            labels = np.argmax(log_resp, axis=1)
+            if self.em == "hard":
+                resp = np.zeros_like(log_resp)
+                resp[np.arange(len(X)), labels] = 1.0
+                # classification log-likelihood: each point under its own component
+                lower_bound = float(np.mean(self._weighted_log_prob(X)[np.arange(len(X)), labels]))
+            else:
+                resp = np.exp(log_resp)
+                lower_bound = log_likelihood
+            self._m_step(X, resp)
+            if self.keep_history:
+                history.append(self._snapshot(n_iter, log_likelihood, labels))
+            same_labels = (
+                self.em == "hard"
+                and previous_labels is not None
+                and np.array_equal(labels, previous_labels)
+            )
+            if abs(lower_bound - previous) < self.tol or same_labels:
+                converged = True
+                break
+        return {
+            "weights_": self.weights_,
+            "means_": self.means_,
+            "covariances_": self.covariances_,
+            "precisions_cholesky_": self.precisions_cholesky_,
+            "converged": converged,
+            "n_iter": n_iter,
+            "lower_bound": lower_bound,
+            "history": history,
+        }
+
+    # ----------------------------------------------------------- prediction
+    @property
+    def precisions_(self) -> FloatArray:
+        r"""Inverse covariances, :math:`P P^\top`, in the shape of ``covariances_``."""
+        check_is_fitted(self, ["precisions_cholesky_"])
+        P = self.precisions_cholesky_
+        if self.covariance_type == "full":
+            return np.asarray(np.einsum("kij,klj->kil", P, P), dtype=np.float64)
+        if self.covariance_type == "tied":
+            return np.asarray(P @ P.T, dtype=np.float64)
+        return np.asarray(P**2, dtype=np.float64)
+
+    def score_samples(self, X: ArrayLike) -> FloatArray:
+        r"""Log-density :math:`\log p(x)` of each sample under the mixture.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return logsumexp(self._weighted_log_prob(self._check_X(X)), axis=1)
+
+    def score(self, X: ArrayLike, y: Any = None) -> float:
+        """Mean log-likelihood of the samples.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def predict_proba(self, X: ArrayLike) -> FloatArray:
+        r"""Responsibilities :math:`p(k \mid x)` of each component for each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+        """
+        return np.exp(self._e_step(self._check_X(X))[1])
+
+    def predict(self, X: ArrayLike) -> NDArray[np.intp]:
+        """The most probable component of each sample.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return np.asarray(np.argmax(self._weighted_log_prob(self._check_X(X)), axis=1))
+
+    def bic(self, X: ArrayLike) -> float:
+        r"""Bayesian information criterion, :math:`-2 \log L + p \log n` (lower is better).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        X_ = self._check_X(X)
+        return float(-2 * self.score(X_) * len(X_) + self._n_parameters() * np.log(len(X_)))
+
+    def aic(self, X: ArrayLike) -> float:
+        r"""Akaike information criterion, :math:`-2 \log L + 2p` (lower is better).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        X_ = self._check_X(X)
+        return float(-2 * self.score(X_) * len(X_) + 2 * self._n_parameters())
+
+    def _n_parameters(self) -> int:
+        return _n_parameters(int(self.n_components), self.n_features_in_, self.covariance_type)
+
+    def sample(
+        self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None
+    ) -> tuple[FloatArray, NDArray[np.intp]]:
+        """Draw samples: a component from the weights, then a point from its Gaussian.
+
+        Parameters
+        ----------
+        n_samples : int
+        random_state : int, Generator or None
+            Defaults to the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+            The component of each sample.
+        """
+        check_is_fitted(self, ["means_"])
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        labels = rng.choice(int(self.n_components), size=int(n_samples), p=self.weights_)
+        d = self.n_features_in_
+        X = np.empty((int(n_samples), d))
+        for k in range(int(self.n_components)):
+            rows = np.flatnonzero(labels == k)
+            if rows.size == 0:
+                continue
+            eps = rng.standard_normal((rows.size, d))
+            if self.covariance_type in ("full", "tied"):
+                cov = self.covariances_[k] if self.covariance_type == "full" else self.covariances_
+                X[rows] = self.means_[k] + eps @ cholesky(cov, lower=True).T
+            else:
+                X[rows] = self.means_[k] + eps * np.sqrt(self.covariances_[k])
+        return X, np.asarray(labels)
