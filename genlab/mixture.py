@@ -321,6 +321,11 @@ class GaussianMixture:
     # -------------------------------------------------------- initialisation
     def _initial_resp(self, X: FloatArray, rng: np.random.Generator) -> FloatArray:
         n, K = len(X), int(self.n_components)
+        if self.init_params != "random" and len(np.unique(X, axis=0)) < K:
+            raise ValueError(
+                f"X has only {len(np.unique(X, axis=0))} distinct points, fewer than "
+                f"n_components={K}; use fewer components (or init_params='random')"
+            )
         resp = np.zeros((n, K))
         if self.init_params == "kmeans":
             labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
