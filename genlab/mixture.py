@@ -133,12 +133,39 @@ def _log_gaussian_prob(
     return np.asarray(-0.5 * (d * np.log(2.0 * np.pi) + squared) + log_det, dtype=np.float64)
 
 
+def _log_gaussian_prob_fast(
+    X: FloatArray, means: FloatArray, P: FloatArray, covariance_type: str
+) -> FloatArray:
+    r"""The same as :func:`_log_gaussian_prob`, faster for "diag" and "spherical".
+
+    The squared distance is expanded into three matrix products,
+    :math:`\sum_j p_{kj}(x_j - \mu_{kj})^2 = \sum_j p_{kj} x_j^2 - 2 \sum_j p_{kj}\mu_{kj} x_j
+    + \sum_j p_{kj}\mu_{kj}^2` with :math:`p = P^2`, all components at once. The expansion
+    subtracts nearly equal numbers when points lie far from the origin relative to a
+    component's width, so callers pass data centred at the training mean (the distances
+    do not change). Full and tied covariances use the reference computation.
+    """
+    if covariance_type not in ("diag", "spherical"):
+        return _log_gaussian_prob(X, means, P, covariance_type)
+    d = X.shape[1]
+    if covariance_type == "diag":
+        prec = P**2
+        log_det = np.sum(np.log(P), axis=1)
+    else:
+        prec = np.repeat((P**2)[:, None], d, axis=1)
+        log_det = d * np.log(P)
+    squared = (X * X) @ prec.T - 2.0 * X @ (means * prec).T + np.sum(means**2 * prec, axis=1)
+    squared = np.maximum(squared, 0.0)
+    return np.asarray(-0.5 * (d * np.log(2.0 * np.pi) + squared) + log_det, dtype=np.float64)
+
+
 def _gaussian_parameters(
     X: FloatArray, resp: FloatArray, reg_covar: float, covariance_type: str
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The M-step's weighted estimates: N_k, means and covariances (with the ridge)."""
     nk = resp.sum(axis=0) + _EPS  # never exactly 0
-    means = resp.T @ X / nk[:, None]
+    resp_X = resp.T @ X  # sum_i r_ik x_i
+    means = resp_X / nk[:, None]
     d = X.shape[1]
     if covariance_type == "full":
         covariances = np.empty((len(nk), d, d))
@@ -152,7 +179,7 @@ def _gaussian_parameters(
         covariances.flat[:: d + 1] += reg_covar
     else:
         mean_sq = resp.T @ (X * X) / nk[:, None]  # E[x^2] per component
-        diag = mean_sq - 2.0 * means * (resp.T @ X) / nk[:, None] + means**2 + reg_covar
+        diag = mean_sq - 2.0 * means * resp_X / nk[:, None] + means**2 + reg_covar
         covariances = diag if covariance_type == "diag" else diag.mean(axis=1)
     return nk, means, covariances
 
@@ -375,17 +402,23 @@ class GaussianMixture:
         return out if self.covariance_type == "full" else out[0]
 
     # ------------------------------------------------------------- E and M
-    def _weighted_log_prob(self, X: FloatArray) -> FloatArray:
+    def _weighted_log_prob(self, X: FloatArray, *, centred: bool = False) -> FloatArray:
+        """Weighted log-densities log pi_k + log N(x_i | mu_k, Sigma_k), shape (n, K)."""
         with np.errstate(divide="ignore"):  # a weight of exactly 0 gives -inf, by design
             log_weights = np.log(self.weights_)
-        log_prob = _log_gaussian_prob(
-            X, self.means_, self.precisions_cholesky_, self.covariance_type
+        # Distances are computed relative to the training mean (they do not depend on
+        # the origin), which keeps the fast expanded form accurate.
+        log_prob = _log_gaussian_prob_fast(
+            X if centred else X - self._center,
+            self.means_ - self._center,
+            self.precisions_cholesky_,
+            self.covariance_type,
         )
         return np.asarray(log_prob + log_weights, dtype=np.float64)
 
-    def _e_step(self, X: FloatArray) -> tuple[float, FloatArray]:
+    def _e_step(self, X: FloatArray, *, centred: bool = False) -> tuple[float, FloatArray]:
         """Mean log-likelihood and log responsibilities (log-sum-exp normalised)."""
-        weighted = self._weighted_log_prob(X)
+        weighted = self._weighted_log_prob(X, centred=centred)
         log_norm = logsumexp(weighted, axis=1)
         return float(np.mean(log_norm)), weighted - log_norm[:, None]
 
@@ -450,6 +483,7 @@ class GaussianMixture:
         """
         X_ = check_array(X, name="X")
         self._check_parameters(X_)
+        self._center = X_.mean(axis=0)
         rng = check_random_state(self.random_state)
         best: dict[str, Any] | None = None
         for _ in range(int(self.n_init)):
@@ -481,15 +515,17 @@ class GaussianMixture:
         lower_bound = -np.inf
         labels: NDArray[np.intp] | None = None
         converged, n_iter = False, 0
+        X_centred = X - self._center  # computed once; the E-step works on it
         for n_iter in range(1, int(self.max_iter) + 1):
             previous, previous_labels = lower_bound, labels
-            log_likelihood, log_resp = self._e_step(X)
+            log_likelihood, log_resp = self._e_step(X_centred, centred=True)
             labels = np.argmax(log_resp, axis=1)
             if self.em == "hard":
                 resp = np.zeros_like(log_resp)
                 resp[np.arange(len(X)), labels] = 1.0
                 # classification log-likelihood: each point under its own component
-                lower_bound = float(np.mean(self._weighted_log_prob(X)[np.arange(len(X)), labels]))
+                weighted = self._weighted_log_prob(X_centred, centred=True)
+                lower_bound = float(np.mean(weighted[np.arange(len(X)), labels]))
             else:
                 resp = np.exp(log_resp)
                 lower_bound = log_likelihood
