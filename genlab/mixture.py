@@ -93,15 +93,6 @@ def _precision_cholesky(covariances: FloatArray, covariance_type: str) -> FloatA
     return np.asarray(1.0 / np.sqrt(covariances), dtype=np.float64)
 
 
-def _covariance_from_precision_cholesky(P: FloatArray, covariance_type: str) -> FloatArray:
-    """Sigma = (P P^T)^{-1} = L L^T with L = P^{-T}."""
-    if covariance_type in ("full", "tied"):
-        stack = P if covariance_type == "full" else P[None]
-        covs = np.array([Lk @ Lk.T for Lk in (_triangular_inverse(Pk.T) for Pk in stack)])
-        return covs if covariance_type == "full" else covs[0]
-    return np.asarray(1.0 / P**2, dtype=np.float64)
-
-
 def _log_gaussian_prob(
     X: FloatArray, means: FloatArray, P: FloatArray, covariance_type: str
 ) -> FloatArray:
@@ -380,25 +371,28 @@ class GaussianMixture:
             self.precisions_cholesky_ = _precision_cholesky(covariances, self.covariance_type)
         else:
             precisions = np.asarray(self.precisions_init, dtype=np.float64)
-            self.precisions_cholesky_ = self._cholesky_of_precisions(precisions)
-            self.covariances_ = _covariance_from_precision_cholesky(
-                self.precisions_cholesky_, self.covariance_type
+            self.covariances_ = self._covariances_from_precisions(precisions)
+            self.precisions_cholesky_ = _precision_cholesky(
+                self.covariances_, self.covariance_type
             )
 
-    def _cholesky_of_precisions(self, precisions: FloatArray) -> FloatArray:
+    def _covariances_from_precisions(self, precisions: FloatArray) -> FloatArray:
+        """Sigma = Lambda^{-1} through the Cholesky factor of the precision Lambda."""
         if self.covariance_type in ("diag", "spherical"):
             if np.any(precisions <= 0):
                 raise ValueError("precisions_init must be positive")
-            return np.sqrt(precisions)
+            return np.asarray(1.0 / precisions, dtype=np.float64)
         stack = precisions if self.covariance_type == "full" else precisions[None]
         out = np.empty_like(stack)
         for k, prec in enumerate(stack):
             if not np.allclose(prec, prec.T, rtol=1e-10, atol=1e-12):
                 raise ValueError("precisions_init must be symmetric")
             try:
-                out[k] = cholesky(prec, lower=True)
+                L = cholesky(prec, lower=True)  # Lambda = L L^T
             except LinAlgError:
                 raise ValueError("precisions_init must be positive definite") from None
+            M = _triangular_inverse(L)  # Sigma = L^{-T} L^{-1} = M^T M
+            out[k] = M.T @ M
         return out if self.covariance_type == "full" else out[0]
 
     # ------------------------------------------------------------- E and M

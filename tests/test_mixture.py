@@ -38,8 +38,11 @@ def initial_parameters(X, covariance_type, seed=0):
     means = X[rng.choice(len(X), K, replace=False)]
     weights = np.array([0.5, 0.3, 0.2])
     precisions = {
-        "full": np.array([np.eye(d) * (k + 1) * 0.5 for k in range(K)]),
-        "tied": np.eye(d) * 0.7,
+        # correlated precisions, so that a lower/upper-triangular mix-up would show
+        "full": np.array(
+            [np.eye(d) * (k + 1) * 0.5 + 0.1 * (k + 1) * (1 - np.eye(d)) for k in range(K)]
+        ),
+        "tied": np.eye(d) * 0.7 + 0.15 * (1 - np.eye(d)),
         "diag": np.full((K, d), 0.4) + np.arange(K)[:, None] * 0.1,
         "spherical": np.array([0.3, 0.5, 0.8]),
     }[covariance_type]
@@ -259,3 +262,23 @@ def test_far_from_the_origin_the_centred_fast_path_stays_accurate():
     reference = _log_gaussian_prob(X, gm.means_, gm.precisions_cholesky_, "diag")
     expected = np.logaddexp.reduce(reference + np.log(gm.weights_), axis=1)
     assert_allclose(gm.score_samples(X), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_precisions_init_gives_the_inverse_covariances(covariance_type):
+    X = data()
+    init = initial_parameters(X, covariance_type)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm = GaussianMixture(
+            K, covariance_type=covariance_type, params="wm", max_iter=2, tol=0.0, **init
+        ).fit(X)
+    precisions = init["precisions_init"]
+    if covariance_type == "full":
+        expected = np.linalg.inv(precisions)
+    elif covariance_type == "tied":
+        expected = np.linalg.inv(precisions)
+    else:
+        expected = 1.0 / precisions
+    assert_allclose(gm.covariances_, expected, rtol=1e-12)
+    assert_allclose(gm.precisions_, precisions, rtol=1e-12)
