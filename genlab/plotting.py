@@ -11,6 +11,7 @@ Introduced in the book's chapter "What is a generative model?"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
+    from matplotlib.animation import Animation
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -25,6 +27,7 @@ __all__ = [
     "LINESTYLES",
     "MARKERS",
     "OKABE_ITO",
+    "animation_html",
     "class_color",
     "image_grid",
     "plot_confusion_matrix",
@@ -228,3 +231,54 @@ def plot_confusion_matrix(
     if title:
         ax.set_title(title)
     return ax
+
+
+# Text symbols for the player's buttons, replacing matplotlib's Font Awesome icons
+# (which it loads from a CDN).
+_BUTTON_SYMBOLS = {
+    "fa fa-minus": "&minus;",
+    "fa fa-plus": "+",
+    "fa fa-fast-backward": "&#x23EE;",
+    "fa fa-step-backward": "&#x23F4;&#x23F4;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x23F8;",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x23F5;&#x23F5;",
+    "fa fa-fast-forward": "&#x23ED;",
+}
+
+
+def animation_html(anim: Animation, *, name: str, fps: int = 1) -> str:
+    """A self-contained, offline, reproducible HTML player for a matplotlib animation.
+
+    Introduced in the chapter "Gaussian mixtures and EM". The rendered book has no kernel,
+    so interactive figures become animations that play in the browser. matplotlib's
+    ``to_jshtml`` embeds every frame as a PNG, but it also links a stylesheet on a CDN
+    (a request leaving the book's host) and names its JavaScript object with a random
+    id (so the output changes on every run). This helper removes the link, replaces the
+    icons with text symbols and uses ``name`` as the id.
+
+    Parameters
+    ----------
+    anim : matplotlib.animation.Animation
+    name : str
+        Letters, digits and underscores; unique on the page.
+    fps : int
+        Frames per second when playing.
+
+    Returns
+    -------
+    str
+        HTML to display with ``IPython.display.HTML``.
+    """
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"name must be an identifier (letters, digits, _); got {name!r}")
+    html = anim.to_jshtml(fps=fps, embed_frames=True, default_mode="once")
+    html = re.sub(r"<link rel=\"stylesheet\"\s+href=\"https?://[^\"]*\">", "", html)
+    for random_id in set(re.findall(r"[0-9a-f]{32}", html)):
+        html = html.replace(random_id, name)
+    for icon, symbol in _BUTTON_SYMBOLS.items():
+        html = html.replace(f'<i class="{icon}"></i>', symbol)
+    if re.search(r"https?://", html):
+        raise RuntimeError("the animation HTML still refers to an outside address")
+    return html

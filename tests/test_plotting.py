@@ -63,3 +63,28 @@ def test_confusion_matrix_writes_counts():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="square with 3 rows"):
         plot_confusion_matrix([[1, 2], [3, 4]], ["a", "b", "c"])
+
+
+def test_animation_html_is_offline_and_reproducible():
+    import re
+
+    import matplotlib.animation as animation
+    import matplotlib.pyplot as plt
+
+    from genlab.plotting import animation_html
+
+    def make():
+        fig, ax = plt.subplots(figsize=(2, 2))
+        (line,) = ax.plot([0, 1], [0, 1])
+        anim = animation.FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
+        html = animation_html(anim, name="demo_anim", fps=2)
+        plt.close(fig)
+        return html
+
+    first, second = make(), make()
+    assert first == second  # no random ids
+    assert "http" not in first and '<i class="fa' not in first
+    assert "demo_anim" in first and not re.search(r"[0-9a-f]{32}", first)
+    assert first.count("data:image/png;base64") == 3  # one embedded frame each
+    with pytest.raises(ValueError, match="name must be an identifier"):
+        animation_html(None, name="bad name")  # type: ignore[arg-type]
