@@ -15,7 +15,20 @@ from importlib import resources
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["lipinski_gaussian_example", "lipinski_naive_bayes_example", "load_spam_ham"]
+__all__ = [
+    "LIPINSKI_EQ35",
+    "lipinski_gaussian_example",
+    "lipinski_mixture_example",
+    "lipinski_naive_bayes_example",
+    "load_spam_ham",
+]
+
+#: The final two-component model of Lipiński (2024), Eq. 35: weights, means, covariances.
+LIPINSKI_EQ35: dict[str, NDArray[np.float64]] = {
+    "weights": np.array([0.5, 0.5]),
+    "means": np.array([[2.80, 1.97], [5.47, 6.89]]),
+    "covariances": np.array([[[0.17, 0.05], [0.05, 0.37]], [[0.07, -0.06], [-0.06, 0.38]]]),
+}
 
 
 def lipinski_naive_bayes_example() -> tuple[
@@ -81,6 +94,38 @@ def lipinski_gaussian_example() -> tuple[
     y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     x_new = np.array([3.2, 2.7])
     return X, y, x_new
+
+
+def lipinski_mixture_example(
+    random_state: int | np.random.Generator | None = 2026,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """40 points shaped like the mixture example of Lipiński (2024), §3.1.2.
+
+    The paper does not publish its 40 points (20 per group), only the fitted model of its
+    Eq. 35. These points are drawn from that model, 20 from each component, with a fixed
+    seed, so that the book's EM example has data of the same shape.
+
+    Introduced in the chapter "Gaussian mixtures and EM".
+
+    Parameters
+    ----------
+    random_state : int, Generator or None, default 2026
+
+    Returns
+    -------
+    X : ndarray of shape (40, 2)
+    component : ndarray of shape (40,)
+        The component each point was drawn from (0 for the first 20, 1 for the rest);
+        unknown to the clustering, used only to check it.
+    """
+    from genlab._validation import check_random_state
+
+    rng = check_random_state(random_state)
+    parts = [
+        rng.multivariate_normal(LIPINSKI_EQ35["means"][k], LIPINSKI_EQ35["covariances"][k], 20)
+        for k in (0, 1)
+    ]
+    return np.vstack(parts), np.repeat([0, 1], 20)
 
 
 def load_spam_ham() -> tuple[list[str], NDArray[np.str_]]:

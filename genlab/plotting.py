@@ -29,6 +29,7 @@ __all__ = [
     "OKABE_ITO",
     "animation_html",
     "class_color",
+    "gaussian_ellipse",
     "image_grid",
     "plot_confusion_matrix",
     "use_book_style",
@@ -282,3 +283,45 @@ def animation_html(anim: Animation, *, name: str, fps: int = 1) -> str:
     if re.search(r"https?://", html):
         raise RuntimeError("the animation HTML still refers to an outside address")
     return html
+
+
+def gaussian_ellipse(
+    ax: Axes,
+    mean: ArrayLike,
+    covariance: ArrayLike,
+    *,
+    radii: Sequence[float] = (1.0, 2.0),
+    **line_style: Any,
+) -> None:
+    r"""Draw the contours of a 2-D normal density at given Mahalanobis radii.
+
+    The contour at radius :math:`r` is the ellipse :math:`(x-\mu)^\top \Sigma^{-1}
+    (x-\mu) = r^2`, whose axes point along the eigenvectors of :math:`\Sigma` with
+    half-lengths :math:`r \sqrt{\lambda_i}`.
+
+    Introduced in the chapter "The multivariate Gaussian"; used for mixtures too.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    mean : array_like of shape (2,)
+    covariance : array_like of shape (2, 2)
+    radii : sequence of float
+        Mahalanobis radii of the ellipses to draw.
+    **line_style
+        Passed to :class:`matplotlib.patches.Ellipse` (``color``, ``ls``, ``lw``, ...).
+    """
+    from matplotlib.patches import Ellipse
+
+    mu = np.asarray(mean, dtype=np.float64)
+    cov = np.asarray(covariance, dtype=np.float64)
+    if mu.shape != (2,) or cov.shape != (2, 2):
+        raise ValueError(f"need a 2-D mean and a 2x2 covariance; got {mu.shape}, {cov.shape}")
+    values, vectors = np.linalg.eigh(cov)
+    if np.any(values <= 0):
+        raise ValueError("covariance must be positive definite")
+    angle = float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))  # largest axis
+    style = {"fill": False, "lw": 1.5} | line_style
+    for r in radii:
+        width, height = 2 * r * np.sqrt(values[::-1])
+        ax.add_patch(Ellipse((float(mu[0]), float(mu[1])), width, height, angle=angle, **style))

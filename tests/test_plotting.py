@@ -88,3 +88,22 @@ def test_animation_html_is_offline_and_reproducible():
     assert first.count("data:image/png;base64") == 3  # one embedded frame each
     with pytest.raises(ValueError, match="name must be an identifier"):
         animation_html(None, name="bad name")  # type: ignore[arg-type]
+
+
+def test_gaussian_ellipse_passes_through_points_at_the_right_distance():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from genlab.gaussian import MultivariateNormal
+    from genlab.plotting import gaussian_ellipse
+
+    mean, cov = np.array([1.0, -2.0]), np.array([[2.0, 0.8], [0.8, 1.0]])
+    fig, ax = plt.subplots()
+    gaussian_ellipse(ax, mean, cov, radii=(1.5,), color="k")
+    (patch,) = ax.patches
+    boundary = patch.get_patch_transform().transform(patch.get_path().vertices)
+    distances = MultivariateNormal.from_parameters(mean, cov).mahalanobis(boundary)
+    np.testing.assert_allclose(distances, 1.5, rtol=1e-6)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="positive definite"):
+        gaussian_ellipse(ax, mean, [[1.0, 2.0], [2.0, 1.0]])

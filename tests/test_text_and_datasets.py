@@ -6,7 +6,13 @@ from numpy.testing import assert_array_equal
 from sklearn.feature_extraction.text import CountVectorizer
 
 from genlab._validation import NotFittedError
-from genlab.datasets import lipinski_gaussian_example, lipinski_naive_bayes_example, load_spam_ham
+from genlab.datasets import (
+    LIPINSKI_EQ35,
+    lipinski_gaussian_example,
+    lipinski_mixture_example,
+    lipinski_naive_bayes_example,
+    load_spam_ham,
+)
 from genlab.text import BagOfWords, tokenize
 
 
@@ -60,3 +66,15 @@ def test_lipinski_examples():
     X, y, x_new = lipinski_gaussian_example()
     assert X.shape == (10, 2) and np.bincount(y).tolist() == [5, 5]
     assert x_new.tolist() == [3.2, 2.7]
+
+
+def test_lipinski_mixture_example_is_drawn_from_eq35():
+    X, comp = lipinski_mixture_example()
+    assert X.shape == (40, 2) and np.bincount(comp).tolist() == [20, 20]
+    again, _ = lipinski_mixture_example()
+    np.testing.assert_array_equal(X, again)
+    for k in (0, 1):
+        cov = LIPINSKI_EQ35["covariances"][k]
+        se = np.sqrt(np.diag(cov) / 20)
+        assert np.all(np.abs(X[comp == k].mean(0) - LIPINSKI_EQ35["means"][k]) < 4 * se)
+        assert np.all(np.linalg.eigvalsh(cov) > 0)  # Eq. 35's matrices are valid covariances
