@@ -101,7 +101,12 @@ def test_gaussian_ellipse_passes_through_points_at_the_right_distance():
     fig, ax = plt.subplots()
     gaussian_ellipse(ax, mean, cov, radii=(1.5,), color="k")
     (patch,) = ax.patches
-    boundary = patch.get_patch_transform().transform(patch.get_path().vertices)
+    # points on the drawn ellipse, from its centre, axes and angle
+    t = np.linspace(0, 2 * np.pi, 50)
+    a = np.radians(patch.angle)
+    rotation = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    local = np.column_stack([patch.width / 2 * np.cos(t), patch.height / 2 * np.sin(t)])
+    boundary = np.asarray(patch.center) + local @ rotation.T
     distances = MultivariateNormal.from_parameters(mean, cov).mahalanobis(boundary)
     np.testing.assert_allclose(distances, 1.5, rtol=1e-6)
     plt.close(fig)
