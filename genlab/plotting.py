@@ -249,7 +249,7 @@ _BUTTON_SYMBOLS = {
 }
 
 
-def animation_html(anim: Animation, *, name: str, fps: int = 1) -> str:
+def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -> str:
     """A self-contained, offline, reproducible HTML player for a matplotlib animation.
 
     Introduced in the chapter "Gaussian mixtures and EM". The rendered book has no kernel,
@@ -266,6 +266,8 @@ def animation_html(anim: Animation, *, name: str, fps: int = 1) -> str:
         Letters, digits and underscores; unique on the page.
     fps : int
         Frames per second when playing.
+    dpi : int
+        Resolution of the embedded frames (they make up most of the HTML's size).
 
     Returns
     -------
@@ -274,7 +276,10 @@ def animation_html(anim: Animation, *, name: str, fps: int = 1) -> str:
     """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"name must be an identifier (letters, digits, _); got {name!r}")
-    html = anim.to_jshtml(fps=fps, embed_frames=True, default_mode="once")
+    import matplotlib as mpl
+
+    with mpl.rc_context({"savefig.dpi": dpi}):
+        html = anim.to_jshtml(fps=fps, embed_frames=True, default_mode="once")
     html = re.sub(r"<link rel=\"stylesheet\"\s+href=\"https?://[^\"]*\">", "", html)
     for random_id in set(re.findall(r"[0-9a-f]{32}", html)):
         html = html.replace(random_id, name)

@@ -1,0 +1,83 @@
+"""The mixture example of Lipiński (2024), §3.1 (Eqs. 30-35, Table 6).
+
+The paper does not publish its 40 points, so its iterates cannot be recomputed; what can be
+checked is its internal consistency and its procedure, reproduced on 40 points drawn from
+its final model (Eq. 35).
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from genlab.datasets import LIPINSKI_EQ35, lipinski_mixture_example
+from genlab.gaussian import MultivariateNormal
+from genlab.mixture import GaussianMixture
+
+# Table 6, last iteration (4), as printed.
+TABLE6_ITER4 = {
+    "means": np.array([[2.67, 2.07], [5.53, 7.18]]),
+    "covariances": np.array([[[0.19, 0.01], [0.01, 0.28]], [[0.08, 0.07], [0.07, 0.32]]]),
+}
+TABLE6_ITER3_SIGMA1 = np.array([[0.20, 0.01], [0.01, 0.27]])
+
+
+def test_table6_and_eq35_disagree():
+    # Erratum: the final iteration of Table 6 and the final model of Eq. 35 should hold the
+    # same parameters; they differ in every mean and covariance ...
+    assert not np.allclose(TABLE6_ITER4["means"], LIPINSKI_EQ35["means"], atol=0.05)
+    assert np.all(
+        np.abs(TABLE6_ITER4["covariances"] - LIPINSKI_EQ35["covariances"]).max(axis=(1, 2)) >= 0.04
+    )
+    # ... and the second component's correlation has the opposite sign (+0.07 vs -0.06).
+    assert TABLE6_ITER4["covariances"][1, 0, 1] > 0 > LIPINSKI_EQ35["covariances"][1, 0, 1]
+    # Both are valid covariance matrices, and Table 6 changes little from iteration 3 to 4.
+    for cov in np.vstack([TABLE6_ITER4["covariances"], LIPINSKI_EQ35["covariances"]]):
+        assert np.all(np.linalg.eigvalsh(cov) > 0)
+    assert np.abs(TABLE6_ITER3_SIGMA1 - TABLE6_ITER4["covariances"][0]).max() <= 0.01 + 1e-12
+
+
+def test_eq34_weights_are_group_shares():
+    # phi_1 = phi_2 = 20/40 = 0.5, as printed before Eq. 35
+    assert_allclose(LIPINSKI_EQ35["weights"], [20 / 40, 20 / 40])
+
+
+def test_mixture_density_integrates_to_the_sum_of_the_weights():
+    # Eqs. 30-31: with weights summing to 1 the mixture is a density.
+    gx, gy = np.meshgrid(np.linspace(-2, 10, 601), np.linspace(-4, 12, 801))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    cell = (12 / 600) * (16 / 800)
+    comps = [
+        MultivariateNormal.from_parameters(m, c)
+        for m, c in zip(LIPINSKI_EQ35["means"], LIPINSKI_EQ35["covariances"], strict=True)
+    ]
+    for weights in ([0.5, 0.5], [0.7, 0.7]):
+        total = sum(w * c.pdf(grid) for w, c in zip(weights, comps, strict=True)).sum() * cell
+        assert total == pytest.approx(sum(weights), abs=1e-6)
+
+
+def test_the_papers_procedure_recovers_the_two_groups():
+    # Hard EM, equal weights held fixed during the loop, random initial assignment (seed 7),
+    # stopping when no point changes group; then phi from the group sizes (Eq. 34).
+    X, component = lipinski_mixture_example()
+    start = np.random.default_rng(7).integers(0, 2, size=len(X))
+    fits = [MultivariateNormal().fit(X[start == k]) for k in (0, 1)]
+    gm = GaussianMixture(
+        2,
+        em="hard",
+        params="mc",
+        weights_init=[0.5, 0.5],
+        means_init=[f.mean_ for f in fits],
+        precisions_init=[np.linalg.inv(f.covariance_) for f in fits],
+        tol=0.0,
+        max_iter=50,
+        keep_history=True,
+    ).fit(X)
+    assert gm.converged_ and gm.n_iter_ == 4
+    labels = gm.predict(X)
+    assert_array_equal(labels, component)
+    assert_allclose(np.bincount(labels) / len(X), [0.5, 0.5])
+    # the final parameters are the per-group ML estimates
+    for k in (0, 1):
+        group = MultivariateNormal().fit(X[component == k])
+        assert_allclose(gm.means_[k], group.mean_, rtol=1e-12)
+        assert_allclose(gm.covariances_[k], group.covariance_ + 1e-6 * np.eye(2), rtol=1e-9)
