@@ -235,17 +235,17 @@ def plot_confusion_matrix(
 
 
 # Text symbols for the player's buttons, replacing matplotlib's Font Awesome icons
-# (which it loads from a CDN).
+# (which it loads from a CDN). Only the widely available triangles U+25B6 and U+25C0.
 _BUTTON_SYMBOLS = {
     "fa fa-minus": "&minus;",
     "fa fa-plus": "+",
-    "fa fa-fast-backward": "&#x23EE;",
-    "fa fa-step-backward": "&#x23F4;&#x23F4;",
+    "fa fa-fast-backward": "|&#x25C0;&#x25C0;",
+    "fa fa-step-backward": "&#x25C0;|",
     "fa fa-play fa-flip-horizontal": "&#x25C0;",
-    "fa fa-pause": "&#x23F8;",
+    "fa fa-pause": "||",
     "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x23F5;&#x23F5;",
-    "fa fa-fast-forward": "&#x23ED;",
+    "fa fa-step-forward": "|&#x25B6;",
+    "fa fa-fast-forward": "&#x25B6;&#x25B6;|",
 }
 
 
