@@ -42,35 +42,17 @@ def run(full: bool = True) -> list[Comparison]:
     X, y = gaussian_data(n_g, d_g, 10)
     C, yc = count_data(n_c, d_c, 10)
     repeats = 7 if full else 3
+    cases = [("GaussianNB", X, y), ("MultinomialNB", C, yc), ("BernoulliNB", C, yc)]
     return [
         compare(
-            "GaussianNB fit + predict_log_proba",
-            fit_predict(gl.GaussianNB, X, y),
-            fit_predict(skl.GaussianNB, X, y),
+            f"{model} fit + predict_log_proba",
+            fit_predict(getattr(gl, model), data, labels),
+            fit_predict(getattr(skl, model), data, labels),
             peer_name="scikit-learn",
             discrepancy=max_abs,
             tolerance=1e-6,
             repeats=repeats,
-            sizes={"n_samples": n_g, "n_features": d_g, "n_classes": 10},
-        ),
-        compare(
-            "MultinomialNB fit + predict_log_proba",
-            fit_predict(gl.MultinomialNB, C, yc),
-            fit_predict(skl.MultinomialNB, C, yc),
-            peer_name="scikit-learn",
-            discrepancy=max_abs,
-            tolerance=1e-6,
-            repeats=repeats,
-            sizes={"n_samples": n_c, "n_features": d_c, "n_classes": 10},
-        ),
-        compare(
-            "BernoulliNB fit + predict_log_proba",
-            fit_predict(gl.BernoulliNB, C, yc),
-            fit_predict(skl.BernoulliNB, C, yc),
-            peer_name="scikit-learn",
-            discrepancy=max_abs,
-            tolerance=1e-6,
-            repeats=repeats,
-            sizes={"n_samples": n_c, "n_features": d_c, "n_classes": 10},
-        ),
+            sizes={"n_samples": data.shape[0], "n_features": data.shape[1], "n_classes": 10},
+        )
+        for model, data, labels in cases
     ]
