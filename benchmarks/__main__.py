@@ -1,7 +1,8 @@
 """Run every benchmark suite: ``python -m benchmarks`` (or ``make bench``).
 
 Each chapter issue adds a module here with a ``run(full: bool) -> list[Comparison]``
-function and registers it in SUITES. Results go to benchmarks/results/latest.json.
+function and registers it in SUITES. Results go to benchmarks/results/latest.json
+(full sizes) or latest-quick.json (``--quick``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def main() -> None:
     if not results:
         print("no benchmark suites registered yet")
         return
-    write_results(results, Path(__file__).with_name("results") / "latest.json")
+    name = "latest-quick.json" if args.quick else "latest.json"
+    write_results(results, Path(__file__).with_name("results") / name)
 
 
 if __name__ == "__main__":
