@@ -92,15 +92,16 @@ class KMeans:
     ----------
     n_clusters : int, default 8
     init : {"k-means++", "random"} or array_like of shape (n_clusters, n_features)
-        Starting centres: k-means++ seeding, ``n_clusters`` distinct data points chosen
-        uniformly, or the given centres.
+        Starting centres: k-means++ seeding, ``n_clusters`` data points (distinct rows
+        of ``X``) chosen uniformly, or the given centres.
     n_init : int, default 1
         Number of runs from different starts; the run with the lowest inertia is kept.
         Must be 1 when ``init`` is an array.
     max_iter : int, default 300
     tol : float, default 0.0
-        Stop when no centre moves by more than ``tol`` (Euclidean); with 0, stop when the
-        assignments no longer change.
+        Stop when no centre moves by more than ``tol`` (Euclidean distance; unlike
+        scikit-learn's, not relative to the data's variance); with 0, stop when the
+        assignments no longer change. An empty cluster keeps its centre.
     random_state : int, Generator or None
 
     Attributes
@@ -165,13 +166,14 @@ class KMeans:
         labels = np.argmin(_squared_distances(X, centers), axis=1)
         return centers, labels, n_iter
 
-    def fit(self, X: ArrayLike) -> KMeans:
+    def fit(self, X: ArrayLike, y: object = None) -> KMeans:
         """Cluster the data.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
             At least ``n_clusters`` samples.
+        y : ignored
 
         Returns
         -------
@@ -187,14 +189,20 @@ class KMeans:
         if not isinstance(self.init, str) and int(self.n_init) != 1:
             raise ValueError("n_init must be 1 when init is an array of centres")
         rng = check_random_state(self.random_state)
+        # Distances are computed on centred data: the expanded squared distance
+        # |x|^2 - 2 x.c + |c|^2 loses precision far from the origin.
+        self._center = X_.mean(axis=0)
+        Xc = X_ - self._center
         best: tuple[float, FloatArray, NDArray[np.intp], int] | None = None
         for _ in range(int(self.n_init)):
-            centers, labels, n_iter = self._lloyd(X_, self._initial_centers(X_, rng))
-            inertia = float(np.sum((X_ - centers[labels]) ** 2))
+            start = self._initial_centers(X_, rng) - self._center
+            centers, labels, n_iter = self._lloyd(Xc, start)
+            inertia = float(np.sum((Xc - centers[labels]) ** 2))
             if best is None or inertia < best[0]:
                 best = (inertia, centers, labels, n_iter)
         assert best is not None
-        self.inertia_, self.cluster_centers_, self.labels_, self.n_iter_ = best
+        self.inertia_, centers, self.labels_, self.n_iter_ = best
+        self.cluster_centers_ = centers + self._center
         self.n_features_in_ = X_.shape[1]
         return self
 
@@ -215,14 +223,16 @@ class KMeans:
             raise ValueError(
                 f"X has {X_.shape[1]} features, but KMeans was fitted with {self.n_features_in_}"
             )
-        return np.asarray(np.argmin(_squared_distances(X_, self.cluster_centers_), axis=1))
+        distances = _squared_distances(X_ - self._center, self.cluster_centers_ - self._center)
+        return np.asarray(np.argmin(distances, axis=1))
 
-    def fit_predict(self, X: ArrayLike) -> NDArray[np.intp]:
+    def fit_predict(self, X: ArrayLike, y: object = None) -> NDArray[np.intp]:
         """Fit and return the cluster labels of the training data.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
+        y : ignored
 
         Returns
         -------

@@ -18,7 +18,7 @@ M-step
     :math:`\pi_k = N_k / n`, :math:`\mu_k = \sum_i r_{ik} x_i / N_k` and
     :math:`\Sigma_k = \sum_i r_{ik} (x_i - \mu_k)(x_i - \mu_k)^\top / N_k` (plus ``reg_covar``).
 
-Each round can only increase the log-likelihood. ``em="hard"`` replaces the
+Without ``reg_covar``, no round can decrease the log-likelihood. ``em="hard"`` replaces the
 responsibilities by a 0/1 assignment to the most probable component ("classification EM",
 the procedure described in the paper); with equal, fixed spherical covariances and equal
 weights that is exactly k-means.
@@ -204,7 +204,9 @@ class GaussianMixture:
         points, or on duplicates, keeps a positive-definite covariance.
     max_iter : int, default 100
     n_init : int, default 1
-        Independent starts; the run with the highest final log-likelihood is kept.
+        Independent starts; the run with the highest ``lower_bound_`` (the mean
+        log-likelihood at its last E-step; for hard EM the classification
+        log-likelihood) is kept.
     init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
         How the initial responsibilities are chosen: one-hot k-means labels, one-hot on
         the k-means++ seed points (as scikit-learn does), or random.
@@ -218,7 +220,16 @@ class GaussianMixture:
         assigns each point wholly to its most probable component before the M-step.
     params : str, default "wmc"
         Which parameters the M-step updates: any of "w" (weights), "m" (means) and "c"
-        (covariances), as in hmmlearn. The others keep their initial values.
+        (covariances), as in hmmlearn. The others keep their initial values, and
+        :meth:`bic` and :meth:`aic` do not count them as free parameters.
+
+    Notes
+    -----
+    Differences from scikit-learn: a component whose responsibilities all vanish keeps
+    its previous mean and covariance (its weight becomes ~0) instead of 0/0; the
+    estimates are computed on data centred at the training mean, which keeps them
+    accurate far from the origin; ``sample`` returns the points in random component
+    order rather than grouped by component.
     keep_history : bool, default False
         Record the parameters, the log-likelihood and the assignments of every
         iteration in ``history_`` (for teaching; it stores the labels of every sample).
@@ -358,8 +369,9 @@ class GaussianMixture:
 
     def _initialize(self, X: FloatArray, rng: np.random.Generator) -> None:
         nk, means, covariances = _gaussian_parameters(
-            X, self._initial_resp(X, rng), self.reg_covar, self.covariance_type
+            X - self._center, self._initial_resp(X, rng), self.reg_covar, self.covariance_type
         )
+        means = means + self._center
         self.weights_ = (
             nk / len(X)
             if self.weights_init is None
@@ -416,10 +428,14 @@ class GaussianMixture:
         log_norm = logsumexp(weighted, axis=1)
         return float(np.mean(log_norm)), weighted - log_norm[:, None]
 
-    def _m_step(self, X: FloatArray, resp: FloatArray) -> None:
+    def _m_step(self, X_centred: FloatArray, resp: FloatArray) -> None:
+        # The estimates are computed on data centred at the training mean: the covariance
+        # formulas subtract squares (E[x^2] - mu^2), which would lose precision for data
+        # far from the origin. Means are shifted back.
         nk, means, covariances = _gaussian_parameters(
-            X, resp, self.reg_covar, self.covariance_type
+            X_centred, resp, self.reg_covar, self.covariance_type
         )
+        means = means + self._center
         # A component that has lost all its points keeps its mean and covariance (its
         # weight becomes ~0), instead of producing 0/0.
         empty = nk < 1e3 * _EPS
@@ -523,7 +539,7 @@ class GaussianMixture:
             else:
                 resp = np.exp(log_resp)
                 lower_bound = log_likelihood
-            self._m_step(X, resp)
+            self._m_step(X_centred, resp)
             if self.keep_history:
                 history.append(self._snapshot(n_iter, log_likelihood, labels))
             same_labels = (
@@ -639,7 +655,12 @@ class GaussianMixture:
         return float(-2 * self.score(X_) * len(X_) + 2 * self._n_parameters())
 
     def _n_parameters(self) -> int:
-        return _n_parameters(int(self.n_components), self.n_features_in_, self.covariance_type)
+        """Free parameters: only those that ``params`` lets the M-step estimate."""
+        K, d = int(self.n_components), self.n_features_in_
+        total = _n_parameters(K, d, self.covariance_type)
+        n_cov = total - K * d - (K - 1)
+        fixed = {"w": K - 1, "m": K * d, "c": n_cov}
+        return total - sum(n for letter, n in fixed.items() if letter not in self.params)
 
     def sample(
         self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None

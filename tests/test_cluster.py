@@ -73,3 +73,12 @@ def test_duplicate_points_and_empty_clusters_are_handled():
     assert np.all(np.isfinite(km.cluster_centers_))
     assert_allclose(km.cluster_centers_[2], [100.0, 100.0])
     assert km.inertia_ == 0.0
+
+
+def test_far_from_the_origin_kmeans_matches_the_centred_problem():
+    X, _ = make_blobs(n_samples=300, centers=4, random_state=5)
+    start = X[:4]
+    near = KMeans(4, init=start).fit(X)
+    far = KMeans(4, init=start + 1e8).fit(X + 1e8)
+    assert_array_equal(far.labels_, near.labels_)
+    assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-6)

@@ -282,3 +282,28 @@ def test_precisions_init_gives_the_inverse_covariances(covariance_type):
         expected = 1.0 / precisions
     assert_allclose(gm.covariances_, expected, rtol=1e-12)
     assert_allclose(gm.precisions_, precisions, rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fits_far_from_the_origin_equal_the_fits_near_it(covariance_type):
+    # EM is translation-equivariant; computed on centred data it stays accurate even
+    # 1e7 away from the origin (the uncentred E[x^2] - mu^2 would lose ~14 digits).
+    X = data()
+    init = initial_parameters(X, covariance_type)
+    kw = {"covariance_type": covariance_type, "max_iter": 30, "tol": 0.0, **init}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        near = GaussianMixture(K, **kw).fit(X)
+        far = GaussianMixture(K, **(kw | {"means_init": init["means_init"] + 1e7})).fit(X + 1e7)
+    assert_allclose(far.means_ - 1e7, near.means_, atol=1e-6)
+    assert_allclose(far.covariances_, near.covariances_, rtol=1e-6)
+    assert_allclose(far.weights_, near.weights_, rtol=1e-8)
+
+
+def test_bic_counts_only_estimated_parameters():
+    X = data()
+    full = GaussianMixture(K, random_state=0).fit(X)
+    fixed_w = GaussianMixture(K, params="mc", random_state=0).fit(X)
+    d = X.shape[1]
+    assert full._n_parameters() == K * d * (d + 1) // 2 + K * d + K - 1
+    assert fixed_w._n_parameters() == full._n_parameters() - (K - 1)
