@@ -30,10 +30,36 @@ def test_table6_and_eq35_disagree():
     )
     # ... and the second component's correlation has the opposite sign (+0.07 vs -0.06).
     assert TABLE6_ITER4["covariances"][1, 0, 1] > 0 > LIPINSKI_EQ35["covariances"][1, 0, 1]
-    # Both are valid covariance matrices, and Table 6 changes little from iteration 3 to 4.
     for cov in np.vstack([TABLE6_ITER4["covariances"], LIPINSKI_EQ35["covariances"]]):
-        assert np.all(np.linalg.eigvalsh(cov) > 0)
-    assert np.abs(TABLE6_ITER3_SIGMA1 - TABLE6_ITER4["covariances"][0]).max() <= 0.01 + 1e-12
+        assert np.all(np.linalg.eigvalsh(cov) > 0)  # both are valid covariance matrices
+
+
+def test_table6_is_self_consistent_and_eq35_is_not():
+    # The overall mean of the 40 points does not depend on the split. Table 6's 20/20
+    # iterations give (4.10, 4.625); its iterations 1 and 2 imply the same group sizes from
+    # both coordinates (15/25 and 19/21) ...
+    overall = TABLE6_ITER4["means"].mean(axis=0)
+    assert_allclose(overall, [4.10, 4.625])
+    for mu1, mu2, n1 in (([3.72, 3.82], [4.33, 5.11], 15), ([2.98, 2.44], [5.12, 6.60], 19)):
+        implied = (40 * overall - 40 * np.array(mu2)) / (np.array(mu1) - np.array(mu2))
+        assert_allclose(implied, n1, atol=0.1)
+    # ... while Eq. 35 (20/20, phi = 0.5) implies another overall mean: not the same data.
+    assert_allclose(LIPINSKI_EQ35["means"].mean(axis=0), [4.135, 4.43])
+    assert not np.allclose(LIPINSKI_EQ35["means"].mean(axis=0), overall, atol=0.03)
+    # Erratum: iterations 3 and 4 have the same means and split, so hard EM must give the
+    # same covariances, but Sigma_1's diagonal changes (0.20, 0.27) -> (0.19, 0.28).
+    assert_allclose(np.diag(TABLE6_ITER3_SIGMA1), [0.20, 0.27])
+    assert_allclose(np.diag(TABLE6_ITER4["covariances"][0]), [0.19, 0.28])
+
+
+def test_eq31_needs_nonnegative_weights():
+    # Weights (1.5, -0.5) satisfy Eq. 31 (they sum to 1) but give a negative "density".
+    comps = [
+        MultivariateNormal.from_parameters(m, c)
+        for m, c in zip(LIPINSKI_EQ35["means"], LIPINSKI_EQ35["covariances"], strict=True)
+    ]
+    x = LIPINSKI_EQ35["means"][1]
+    assert 1.5 * comps[0].pdf(x) - 0.5 * comps[1].pdf(x) < 0
 
 
 def test_eq34_weights_are_group_shares():
