@@ -660,7 +660,7 @@ class GaussianMixture:
         total = _n_parameters(K, d, self.covariance_type)
         n_cov = total - K * d - (K - 1)
         fixed = {"w": K - 1, "m": K * d, "c": n_cov}
-        return total - sum(n for letter, n in fixed.items() if letter not in self.params)
+        return int(total - sum(n for letter, n in fixed.items() if letter not in self.params))
 
     def sample(
         self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None
