@@ -13,18 +13,37 @@ book that introduces it. The modules are small and follow the book:
     Gaussian, multinomial and Bernoulli naive Bayes classifiers.
 ``genlab.text``
     Tokenising and counting words for the text classifiers.
+``genlab.cluster``
+    k-means with k-means++ seeding.
+``genlab.mixture``
+    Gaussian mixture models fitted by (soft or hard) EM.
+``genlab.hmm``
+    Hidden Markov models: forward-backward, Viterbi, Baum-Welch.
 ``genlab.datasets``
     Small data sets that ship with the package (no downloads).
 """
 
 from __future__ import annotations
 
-from genlab import datasets, gaussian, naive_bayes, numerics, plotting, text
+from genlab import (
+    cluster,
+    datasets,
+    gaussian,
+    hmm,
+    mixture,
+    naive_bayes,
+    numerics,
+    plotting,
+    text,
+)
 
 __all__ = [
     "__version__",
+    "cluster",
     "datasets",
     "gaussian",
+    "hmm",
+    "mixture",
     "naive_bayes",
     "numerics",
     "plotting",
