@@ -37,17 +37,37 @@ def _logsumexp(a: np.ndarray) -> float:  # pragma: no cover - compiled
 def forward(
     log_startprob: np.ndarray, log_transmat: np.ndarray, log_emission: np.ndarray
 ) -> tuple[np.ndarray, float]:  # pragma: no cover - compiled
-    """Log alpha and the log-likelihood (see :func:`genlab.hmm.forward`)."""
+    """Log alpha and the log-likelihood (see :func:`genlab.hmm.forward`).
+
+    log alpha_t(j) = log b_j(o_t) + log sum_i exp(log alpha_{t-1}(i)) A_ij. The sum is
+    shifted by m = max_i log alpha_{t-1}(i), once per step: K exponentials instead of
+    K^2. If every shifted term underflows (possible only when the likeliest states cannot
+    reach j), the exact log-sum-exp over log alpha_{t-1}(i) + log A_ij is used instead.
+    """
     T, K = log_emission.shape
     log_alpha = np.empty((T, K))
+    transmat = np.exp(log_transmat)
+    scaled = np.empty(K)
     work = np.empty(K)
     for j in range(K):
         log_alpha[0, j] = log_startprob[j] + log_emission[0, j]
     for t in range(1, T):
+        m = -np.inf
+        for i in range(K):
+            if log_alpha[t - 1, i] > m:
+                m = log_alpha[t - 1, i]
+        for i in range(K):
+            scaled[i] = np.exp(log_alpha[t - 1, i] - m) if m > -np.inf else 0.0
         for j in range(K):
+            total = 0.0
             for i in range(K):
-                work[i] = log_alpha[t - 1, i] + log_transmat[i, j]
-            log_alpha[t, j] = _logsumexp(work) + log_emission[t, j]
+                total += scaled[i] * transmat[i, j]
+            if total > 0.0:
+                log_alpha[t, j] = m + np.log(total) + log_emission[t, j]
+            else:
+                for i in range(K):
+                    work[i] = log_alpha[t - 1, i] + log_transmat[i, j]
+                log_alpha[t, j] = _logsumexp(work) + log_emission[t, j]
     return log_alpha, _logsumexp(log_alpha[T - 1])
 
 
@@ -55,17 +75,33 @@ def forward(
 def backward(
     log_transmat: np.ndarray, log_emission: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Log beta (see :func:`genlab.hmm.backward`)."""
+    """Log beta (see :func:`genlab.hmm.backward`), with the same shared shift as forward."""
     T, K = log_emission.shape
     log_beta = np.empty((T, K))
+    transmat = np.exp(log_transmat)
+    scaled = np.empty(K)
     work = np.empty(K)
     for i in range(K):
         log_beta[T - 1, i] = 0.0
     for t in range(T - 2, -1, -1):
+        m = -np.inf
+        for j in range(K):
+            v = log_emission[t + 1, j] + log_beta[t + 1, j]
+            if v > m:
+                m = v
+        for j in range(K):
+            v = log_emission[t + 1, j] + log_beta[t + 1, j]
+            scaled[j] = np.exp(v - m) if m > -np.inf else 0.0
         for i in range(K):
+            total = 0.0
             for j in range(K):
-                work[j] = log_transmat[i, j] + log_emission[t + 1, j] + log_beta[t + 1, j]
-            log_beta[t, i] = _logsumexp(work)
+                total += transmat[i, j] * scaled[j]
+            if total > 0.0:
+                log_beta[t, i] = m + np.log(total)
+            else:
+                for j in range(K):
+                    work[j] = log_transmat[i, j] + log_emission[t + 1, j] + log_beta[t + 1, j]
+                log_beta[t, i] = _logsumexp(work)
     return log_beta
 
 

@@ -601,7 +601,8 @@ class CategoricalHMM(_BaseHMM):
             self.emissionprob_ = raw / raw.sum(axis=1, keepdims=True)
 
     def _log_emission(self, X: FloatArray) -> FloatArray:
-        return np.asarray(_log(self.emissionprob_)[:, X[:, 0].astype(np.intp)].T)
+        # rows: time steps, columns: states (contiguous, for the compiled kernels)
+        return np.ascontiguousarray(_log(self.emissionprob_).T[X[:, 0].astype(np.intp)])
 
     def _init_emission_stats(self, stats: dict[str, Any]) -> None:
         stats["obs"] = np.zeros_like(self.emissionprob_)

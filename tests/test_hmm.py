@@ -312,3 +312,17 @@ def test_bad_observations():
         CategoricalHMM(2, params="stx").fit(X)
     with pytest.raises(ValueError, match="algorithm must be 'viterbi' or 'map'"):
         ours.decode(X, lengths, algorithm="beam")
+
+
+def test_kernels_fall_back_to_exact_log_sum_exp_when_the_shifted_sum_underflows():
+    # State 1 is e^-800 less likely than state 0 and can only be reached from itself:
+    # the kernels' shared shift (by the likeliest state) makes its sum underflow to 0.
+    log_pi = _log([0.5, 0.5])
+    log_A = _log([[1.0, 0.0], [0.0, 1.0]])
+    log_b = np.array([[0.0, -800.0], [0.0, 0.0], [-900.0, 0.0], [0.0, 0.0]])
+    la, ll = forward(log_pi, log_A, log_b)
+    la_k, ll_k = kernels.forward(log_pi, log_A, log_b)
+    assert np.isfinite(la_k).all()
+    assert_allclose(la_k, la, rtol=1e-13)
+    assert ll_k == pytest.approx(ll, rel=1e-13)
+    assert_allclose(kernels.backward(log_A, log_b), backward(log_A, log_b), rtol=1e-13)

@@ -1,0 +1,134 @@
+"""Hidden Markov models: score, decode and 20 Baum-Welch iterations, genlab vs hmmlearn.
+
+Full sizes (issue targets): a Gaussian HMM (diag) on 100 sequences x 500 steps, K = 5,
+d = 3, and a categorical HMM on one sequence of 50,000 steps, K = 4, M = 8. Both
+libraries get identical parameters (hmmlearn with implementation="log", no priors,
+init_params=""); the results are checked equal before timing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hmmlearn import hmm as hmmlearn
+
+from benchmarks.harness import Comparison, compare
+from genlab.hmm import CategoricalHMM, GaussianHMM
+
+
+def gaussian_models(K: int, d: int, n_iter: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    params = {
+        "startprob_": rng.dirichlet(np.ones(K)),
+        "transmat_": rng.dirichlet(np.ones(K) * 3, size=K),
+        "means_": rng.normal(scale=3.0, size=(K, d)),
+        "covars_": rng.uniform(0.5, 2.0, size=(K, d)),
+    }
+
+    def make(cls, **kw):
+        model = cls(K, covariance_type="diag", init_params="", n_iter=n_iter, tol=0.0, **kw)
+        for name, value in params.items():
+            setattr(model, name, value.copy())
+        return model
+
+    return (
+        lambda: make(GaussianHMM),
+        lambda: make(hmmlearn.GaussianHMM, covars_prior=0.0, implementation="log"),
+    )
+
+
+def categorical_models(K: int, M: int, n_iter: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    params = {
+        "startprob_": rng.dirichlet(np.ones(K)),
+        "transmat_": rng.dirichlet(np.ones(K) * 3, size=K),
+        "emissionprob_": rng.dirichlet(np.ones(M), size=K),
+    }
+
+    def make(cls, **kw):
+        model = cls(K, init_params="", n_iter=n_iter, tol=0.0, **kw)
+        for name, value in params.items():
+            setattr(model, name, value.copy())
+        return model
+
+    return (
+        lambda: make(CategoricalHMM, n_features=M),
+        lambda: make(hmmlearn.CategoricalHMM, n_features=M, implementation="log"),
+    )
+
+
+def gap(a, b) -> float:
+    return float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))
+
+
+def suite(label, ours, theirs, X, lengths, sizes, full) -> list[Comparison]:
+    """score, decode and 20 Baum-Welch iterations for one pair of model factories."""
+    repeats = 5 if full else 3
+    our_model, their_model = ours(), theirs()
+
+    def relative(a, b):
+        return abs(a - b) / abs(b)
+
+    def fitted(make):
+        model = make().fit(X, lengths)
+        return np.concatenate([model.transmat_.ravel(), model.startprob_])
+
+    return [
+        compare(
+            f"{label} score",
+            lambda: our_model.score(X, lengths),
+            lambda: their_model.score(X, lengths),
+            peer_name="hmmlearn",
+            discrepancy=relative,
+            tolerance=1e-9,
+            repeats=repeats,
+            sizes=sizes,
+        ),
+        compare(
+            f"{label} decode (Viterbi)",
+            lambda: our_model.decode(X, lengths)[0],
+            lambda: their_model.decode(X, lengths)[0],
+            peer_name="hmmlearn",
+            discrepancy=relative,
+            tolerance=1e-9,
+            repeats=repeats,
+            sizes=sizes,
+        ),
+        compare(
+            f"{label} 20 Baum-Welch iterations",
+            lambda: fitted(ours),
+            lambda: fitted(theirs),
+            peer_name="hmmlearn",
+            discrepancy=gap,
+            tolerance=1e-7,
+            repeats=3 if full else 2,
+            sizes=sizes,
+        ),
+    ]
+
+
+def run(full: bool = True) -> list[Comparison]:
+    n_seq, T = (100, 500) if full else (20, 500)
+    T_cat = 50_000 if full else 10_000
+    ours, theirs = gaussian_models(5, 3, 20)
+    X, _ = theirs().sample(n_seq * T, random_state=1)
+    results = suite(
+        "GaussianHMM",
+        ours,
+        theirs,
+        X,
+        [T] * n_seq,
+        {"n_sequences": n_seq, "n_steps": T, "n_states": 5, "n_features": 3},
+        full,
+    )
+    ours, theirs = categorical_models(4, 8, 20)
+    X, _ = theirs().sample(T_cat, random_state=1)
+    results += suite(
+        "CategoricalHMM",
+        ours,
+        theirs,
+        X,
+        None,
+        {"n_sequences": 1, "n_steps": T_cat, "n_states": 4, "n_symbols": 8},
+        full,
+    )
+    return results
