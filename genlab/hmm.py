@@ -486,6 +486,44 @@ class _BaseHMM:
     def _m_step_emission(self, stats: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    # ------------------------------------------------------ model selection
+    def _n_parameters(self) -> int:
+        """Free parameters: K - 1 start, K(K - 1) transition, plus the emission's."""
+        K = int(self.n_components)
+        return (K - 1) + K * (K - 1) + self._n_emission_parameters()
+
+    def _n_emission_parameters(self) -> int:
+        raise NotImplementedError
+
+    def bic(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
+        r"""Bayesian information criterion :math:`-2 \log L + p \log n` (lower is better).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        lengths : array_like of int, optional
+
+        Returns
+        -------
+        float
+        """
+        n = len(np.asarray(X))
+        return float(-2 * self.score(X, lengths) + self._n_parameters() * np.log(n))
+
+    def aic(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
+        r"""Akaike information criterion :math:`-2 \log L + 2p` (lower is better).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        lengths : array_like of int, optional
+
+        Returns
+        -------
+        float
+        """
+        return float(-2 * self.score(X, lengths) + 2 * self._n_parameters())
+
     # -------------------------------------------------------------- sample
     def sample(
         self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None
@@ -603,6 +641,10 @@ class CategoricalHMM(_BaseHMM):
     def _log_emission(self, X: FloatArray) -> FloatArray:
         # rows: time steps, columns: states (contiguous, for the compiled kernels)
         return np.ascontiguousarray(_log(self.emissionprob_).T[X[:, 0].astype(np.intp)])
+
+    def _n_emission_parameters(self) -> int:
+        K, M = self.emissionprob_.shape
+        return int(K * (M - 1))
 
     def _init_emission_stats(self, stats: dict[str, Any]) -> None:
         stats["obs"] = np.zeros_like(self.emissionprob_)
@@ -732,6 +774,11 @@ class GaussianHMM(_BaseHMM):
         # log N(x | mu_k, diag(var_k)) for every row and state
         z2 = ((X[:, None, :] - self.means_[None]) ** 2 / self.covars_[None]).sum(axis=2)
         return np.asarray(-0.5 * (d * np.log(2 * np.pi) + np.log(self.covars_).sum(axis=1) + z2))
+
+    def _n_emission_parameters(self) -> int:
+        K, d = self.means_.shape
+        n_cov = K * d if self.covariance_type == "diag" else K * d * (d + 1) // 2
+        return int(K * d + n_cov)
 
     def _init_emission_stats(self, stats: dict[str, Any]) -> None:
         K, d = self.means_.shape

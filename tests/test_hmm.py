@@ -117,7 +117,13 @@ def categorical_pair(seed=0, n_iter=1, params="ste"):
     pi, A, B = random_categorical(K=3, M=5, seed=seed)
     ours = CategoricalHMM(3, init_params="", params=params, n_iter=n_iter, tol=0.0)
     theirs = hmmlearn.CategoricalHMM(
-        3, init_params="", params=params, n_iter=n_iter, tol=0.0, implementation="log"
+        3,
+        n_features=5,
+        init_params="",
+        params=params,
+        n_iter=n_iter,
+        tol=0.0,
+        implementation="log",
     )
     for model in (ours, theirs):
         model.startprob_, model.transmat_, model.emissionprob_ = pi, A, B
@@ -326,3 +332,16 @@ def test_kernels_fall_back_to_exact_log_sum_exp_when_the_shifted_sum_underflows(
     assert_allclose(la_k, la, rtol=1e-13)
     assert ll_k == pytest.approx(ll, rel=1e-13)
     assert_allclose(kernels.backward(log_A, log_b), backward(log_A, log_b), rtol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["categorical", "diag", "full"])
+def test_bic_and_aic_match_hmmlearn(kind):
+    if kind == "categorical":
+        ours, theirs = categorical_pair()
+        X, lengths = categorical_data()
+    else:
+        ours, theirs = gaussian_pair(kind)
+        X, _ = theirs.sample(300, random_state=0)
+        lengths = [100, 200]
+    assert ours.bic(X, lengths) == pytest.approx(theirs.bic(X, lengths), rel=1e-10)
+    assert ours.aic(X, lengths) == pytest.approx(theirs.aic(X, lengths), rel=1e-10)
