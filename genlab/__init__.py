@@ -19,6 +19,10 @@ book that introduces it. The modules are small and follow the book:
     Gaussian mixture models fitted by (soft or hard) EM.
 ``genlab.hmm``
     Hidden Markov models: forward-backward, Viterbi, Baum-Welch.
+``genlab.vae``
+    Autoencoders, variational autoencoders, beta-VAE and conditional VAE (PyTorch;
+    import it explicitly, ``from genlab import vae``, so that the classical chapters do
+    not load PyTorch).
 ``genlab.datasets``
     Small data sets that ship with the package (no downloads).
 """
