@@ -1,8 +1,9 @@
 """Compiled (numba) versions of the HMM recursions in :mod:`genlab.hmm`.
 
-Each kernel mirrors the readable reference function of the same name in ``genlab.hmm``
-line for line, with the NumPy vector operations written as explicit loops so that numba
-can compile them; the test suite checks that both give the same numbers. A Python loop
+Each kernel computes the same recursion as the readable reference function of the same
+name in ``genlab.hmm``, with the NumPy vector operations written as explicit loops so that
+numba can compile them; the test suite checks that both give the same numbers. Forward and
+backward add one shortcut, described in their docstrings. A Python loop
 over 50,000 time steps costs about a second, the compiled loop a few milliseconds.
 
 Log-sum-exp over a few states is written out: subtract the largest term, sum the
@@ -17,6 +18,10 @@ import numpy as np
 from numba import njit
 
 __all__ = ["backward", "forward", "viterbi", "xi_sum"]
+
+#: Below this, a shifted sum of products may contain subnormal terms that have lost
+#: digits (the smallest normal double is 2.2e-308); the kernels then recompute exactly.
+_SAFE = 1e-250
 
 
 @njit(cache=True)
@@ -41,8 +46,9 @@ def forward(
 
     log alpha_t(j) = log b_j(o_t) + log sum_i exp(log alpha_{t-1}(i)) A_ij. The sum is
     shifted by m = max_i log alpha_{t-1}(i), once per step: K exponentials instead of
-    K^2. If every shifted term underflows (possible only when the likeliest states cannot
-    reach j), the exact log-sum-exp over log alpha_{t-1}(i) + log A_ij is used instead.
+    K^2. When the shifted sum is tiny (below _SAFE: the likeliest states reach j only
+    through tiny or zero transitions), its terms may have lost precision, and the exact
+    log-sum-exp over log alpha_{t-1}(i) + log A_ij is used instead.
     """
     T, K = log_emission.shape
     log_alpha = np.empty((T, K))
@@ -62,7 +68,7 @@ def forward(
             total = 0.0
             for i in range(K):
                 total += scaled[i] * transmat[i, j]
-            if total > 0.0:
+            if total > _SAFE:
                 log_alpha[t, j] = m + np.log(total) + log_emission[t, j]
             else:
                 for i in range(K):
@@ -96,7 +102,7 @@ def backward(
             total = 0.0
             for j in range(K):
                 total += transmat[i, j] * scaled[j]
-            if total > 0.0:
+            if total > _SAFE:
                 log_beta[t, i] = m + np.log(total)
             else:
                 for j in range(K):

@@ -25,6 +25,13 @@ loop over 50,000 time steps is slow. Names follow hmmlearn: ``startprob_``,
 ``transmat_``, ``emissionprob_``, ``means_``, ``covars_``, ``fit(X, lengths)``,
 ``score``, ``decode``, ``predict``, ``predict_proba``, ``sample``.
 
+Differences from hmmlearn: ``decode(..., algorithm="map")`` returns the log-likelihood
+:math:`\log P(O \mid \lambda)` (hmmlearn returns a sum of per-step maximum posteriors);
+a state that receives no posterior mass in Baum-Welch keeps its previous transition row
+and emission parameters (hmmlearn zeroes them); ``converged_`` is False when ``n_iter``
+was reached; ``history_[i]`` is the log-likelihood of the parameters *before* the i-th
+M-step; a sequence of probability zero raises a ValueError instead of producing NaN.
+
 Introduced in the book's chapter "Hidden Markov models" (``book/hmm/hmm.ipynb``).
 """
 
@@ -222,6 +229,14 @@ def _check_lengths(lengths: ArrayLike | None, n_samples: int) -> NDArray[np.intp
     return arr.astype(np.intp)
 
 
+def _check_possible(log_likelihood: float) -> None:
+    if log_likelihood == -np.inf:
+        raise ValueError(
+            "a sequence has probability zero under the model (it needs a forbidden "
+            "transition or an impossible emission); its posteriors and paths are undefined"
+        )
+
+
 class _BaseHMM:
     """Shared by both HMMs: initial and transition probabilities, EM, inference."""
 
@@ -336,6 +351,7 @@ class _BaseHMM:
         for seq in _split(X_, lens):
             log_b = self._log_emission(seq)
             log_alpha, ll = _kernels.forward(log_pi, log_A, log_b)
+            _check_possible(ll)
             log_beta = _kernels.backward(log_A, log_b)
             gammas.append(np.exp(log_normalize(log_alpha + log_beta, axis=1)[0]))
             total += ll
@@ -372,6 +388,7 @@ class _BaseHMM:
         total, paths = 0.0, []
         for seq in _split(X_, lens):
             log_prob, path = _kernels.viterbi(log_pi, log_A, self._log_emission(seq))
+            _check_possible(log_prob)
             total += log_prob
             paths.append(path)
         return total, np.concatenate(paths)
@@ -456,6 +473,7 @@ class _BaseHMM:
         for seq in _split(X, lengths):
             log_b = self._log_emission(seq)
             log_alpha, ll = _kernels.forward(log_pi, log_A, log_b)
+            _check_possible(ll)
             log_beta = _kernels.backward(log_A, log_b)
             gamma = np.exp(log_normalize(log_alpha + log_beta, axis=1)[0])
             stats["start"] += gamma[0]
@@ -687,6 +705,10 @@ class GaussianHMM(_BaseHMM):
     covariance_type : {"diag", "full"}, default "diag"
     min_covar : float, default 1e-3
         Added to the data covariance when the covariances are initialised (as hmmlearn).
+    covars_prior : float, default 1e-2
+        Added to the numerator of every covariance update, as hmmlearn's default prior
+        does (for "full", to every entry, also as hmmlearn). It keeps variances positive
+        when a state sits on repeated values; 0 gives the plain maximum-likelihood update.
     n_iter, tol, algorithm, random_state
         As in :class:`CategoricalHMM`.
     params, init_params : str, default "stmc"
@@ -713,6 +735,7 @@ class GaussianHMM(_BaseHMM):
         *,
         covariance_type: str = "diag",
         min_covar: float = 1e-3,
+        covars_prior: float = 1e-2,
         params: str = "stmc",
         init_params: str = "stmc",
         **kwargs: Any,
@@ -720,6 +743,7 @@ class GaussianHMM(_BaseHMM):
         super().__init__(n_components, params=params, init_params=init_params, **kwargs)
         self.covariance_type = covariance_type
         self.min_covar = min_covar
+        self.covars_prior = covars_prior
 
     def _check_X(self, X: ArrayLike, fitting: bool = False) -> FloatArray:
         X_ = check_array(X, name="X")
@@ -757,6 +781,7 @@ class GaussianHMM(_BaseHMM):
 
     def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
         K, d = int(self.n_components), X.shape[1]
+        self._center = X.mean(axis=0)
         if "m" in self.init_params or not hasattr(self, "means_"):
             self.means_ = KMeans(K, random_state=rng).fit(X).cluster_centers_
         if "c" in self.init_params or not hasattr(self, "covars_"):
@@ -791,26 +816,31 @@ class GaussianHMM(_BaseHMM):
     def _accumulate_emission_stats(
         self, stats: dict[str, Any], X: FloatArray, gamma: FloatArray
     ) -> None:
+        # Statistics of data centred at a fixed point (the mean of the first batch the
+        # model saw): the variance update subtracts squares, which loses precision for
+        # data far from zero. Means are shifted back in the M-step.
+        Xc = X - self._center
         stats["post"] += gamma.sum(axis=0)
-        stats["obs"] += gamma.T @ X
+        stats["obs"] += gamma.T @ Xc
         if self.covariance_type == "diag":
-            stats["obs_sq"] += gamma.T @ (X * X)
+            stats["obs_sq"] += gamma.T @ (Xc * Xc)
         else:
-            stats["obs_sq"] += np.einsum("tk,ti,tj->kij", gamma, X, X)
+            stats["obs_sq"] += np.einsum("tk,ti,tj->kij", gamma, Xc, Xc)
 
     def _m_step_emission(self, stats: dict[str, Any]) -> None:
         post = stats["post"]
         alive = post > 1e-10  # a state with no posterior mass keeps its parameters
         if "m" in self.params:
-            means = stats["obs"] / np.where(alive, post, 1.0)[:, None]
+            means = stats["obs"] / np.where(alive, post, 1.0)[:, None] + self._center
             self.means_ = np.where(alive[:, None], means, self.means_)
         if "c" in self.params:
-            mu = self.means_
+            mu = self.means_ - self._center  # in the centred coordinates of the stats
             denom = np.maximum(post, 1e-5)
+            prior = float(self.covars_prior)
             if self.covariance_type == "diag":
                 # sum_t gamma (x - mu)^2 = sum gamma x^2 - 2 mu sum gamma x + mu^2 sum gamma
                 num = stats["obs_sq"] - 2 * mu * stats["obs"] + mu**2 * post[:, None]
-                covars = num / denom[:, None]
+                covars = (prior + num) / denom[:, None]
                 self.covars_ = np.where(alive[:, None], covars, self.covars_)
             else:
                 outer = np.einsum("ki,kj->kij", stats["obs"], mu)
@@ -820,7 +850,7 @@ class GaussianHMM(_BaseHMM):
                     - outer.transpose(0, 2, 1)
                     + np.einsum("ki,kj->kij", mu, mu) * post[:, None, None]
                 )
-                covars = num / denom[:, None, None]
+                covars = (prior + num) / denom[:, None, None]
                 self.covars_ = np.where(alive[:, None, None], covars, self.covars_)
 
     def _sample_emissions(self, states: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:

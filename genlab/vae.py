@@ -93,6 +93,10 @@ def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
     return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=-1)
 
 
+def _bernoulli_nll(logits: Tensor, x: Tensor) -> Tensor:
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
+
+
 def bernoulli_nll(logits: Tensor, x: Tensor) -> Tensor:
     r"""Bernoulli negative log-likelihood (binary cross-entropy) from logits, per example.
 
@@ -118,7 +122,7 @@ def bernoulli_nll(logits: Tensor, x: Tensor) -> Tensor:
     _check_finite(x, "x")
     if (x < 0).any() or (x > 1).any():
         raise ValueError("Bernoulli targets must lie in [0, 1]; rescale the data first")
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
+    return _bernoulli_nll(logits, x)
 
 
 def gaussian_nll(reconstruction: Tensor, x: Tensor) -> Tensor:
@@ -284,6 +288,9 @@ class VAE(nn.Module):
     def encode(self, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor]:
         r"""Parameters of :math:`q(z \mid x)`: mean and log-variance, each (batch, latent)."""
         self._check_input(x)
+        return self._encode(x, y)
+
+    def _encode(self, x: Tensor, y: Tensor | None) -> tuple[Tensor, Tensor]:
         h = F.relu(self.fc1(self._condition(x, y)))
         return self.fc_mu(h), self.fc_logvar(h)
 
@@ -301,6 +308,9 @@ class VAE(nn.Module):
             raise ValueError(
                 f"z must have shape (batch, {self.config.latent_dim}); got {tuple(z.shape)}"
             )
+        return self._decode(z, y)
+
+    def _decode(self, z: Tensor, y: Tensor | None) -> Tensor:
         h = F.relu(self.fc3(self._condition(z, y)))
         return self.fc4(h)  # type: ignore[no-any-return]
 
@@ -452,7 +462,15 @@ def train(
     data = torch.as_tensor(np.asarray(X, dtype=np.float32), device=device)
     if data.ndim != 2:
         raise ValueError(f"X must be 2-dimensional; got shape {tuple(data.shape)}")
-    _check_finite(data, "X")
+    # Validated once here, so that the loop below can skip the per-batch checks.
+    lo, hi = torch.aminmax(data)  # one pass; NaN propagates into both
+    if not (torch.isfinite(lo) and torch.isfinite(hi)):
+        raise ValueError("X contains NaN or infinity")
+    if lo < 0 or hi > 1:
+        raise ValueError("X must lie in [0, 1] (Bernoulli decoder); rescale the data first")
+    expected = model.config.input_dim  # type: ignore[union-attr]
+    if data.shape[1] != expected:
+        raise ValueError(f"X must have {expected} columns; got {data.shape[1]}")
     labels = None if y is None else torch.as_tensor(np.asarray(y), device=device).long()
     if labels is not None and len(labels) != len(data):
         raise ValueError(f"{len(labels)} labels for {len(data)} samples")
@@ -463,22 +481,27 @@ def train(
     for epoch in tqdm(range(int(epochs)), disable=not progress, desc="training", unit="epoch"):
         weight = beta * min(1.0, (epoch + 1) / warmup_epochs) if warmup_epochs else beta
         order = torch.randperm(len(data), generator=generator).to(device)
-        totals = np.zeros(3)
+        totals = torch.zeros(3, dtype=torch.float64)
         for start in range(0, len(data), int(batch_size)):
             idx = order[start : start + int(batch_size)]
             xb = data[idx]
             if isinstance(model, VAE):
                 yb = None if labels is None else labels[idx]
-                logits, mu, logvar = model(xb, yb, generator=generator)
-                loss, recon, kl = negative_elbo(logits, xb, mu, logvar, beta=weight)
-            else:
-                recon = bernoulli_nll(model(xb), xb).mean()
+                mu, logvar = model._encode(xb, yb)
+                z = model.reparameterize(mu, logvar, generator)
+                recon = _bernoulli_nll(model._decode(z, yb), xb).mean()
+                kl = kl_divergence(mu, logvar).mean()
+                loss = recon + weight * kl  # the (beta-weighted) negative ELBO
+            elif isinstance(model, Autoencoder):
+                recon = _bernoulli_nll(model.decoder(model.encoder(xb)), xb).mean()
                 loss, kl = recon, torch.zeros(())
+            else:
+                raise ValueError(f"cannot train a {type(model).__name__}")
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
-            totals += len(idx) * np.array([loss.item(), recon.item(), kl.item()])
-        for key, value in zip(history, totals / len(data), strict=True):
+            totals += len(idx) * torch.stack([loss.detach(), recon.detach(), kl.detach()])
+        for key, value in zip(history, (totals / len(data)).tolist(), strict=True):
             history[key].append(float(value))
     return history
 

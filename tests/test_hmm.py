@@ -172,7 +172,14 @@ def gaussian_pair(covariance_type, seed=0, n_iter=1):
     else:
         M = rng.normal(size=(K, d, d)) * 0.5
         covars = M @ M.transpose(0, 2, 1) + np.eye(d)
-    ours = GaussianHMM(K, covariance_type=covariance_type, init_params="", n_iter=n_iter, tol=0.0)
+    ours = GaussianHMM(
+        K,
+        covariance_type=covariance_type,
+        init_params="",
+        n_iter=n_iter,
+        tol=0.0,
+        covars_prior=0.0,
+    )
     theirs = hmmlearn.GaussianHMM(
         K,
         covariance_type=covariance_type,
@@ -345,3 +352,70 @@ def test_bic_and_aic_match_hmmlearn(kind):
         lengths = [100, 200]
     assert ours.bic(X, lengths) == pytest.approx(theirs.bic(X, lengths), rel=1e-10)
     assert ours.aic(X, lengths) == pytest.approx(theirs.aic(X, lengths), rel=1e-10)
+
+
+@pytest.mark.parametrize("gap", [700.0, 735.0, 740.0, 744.0, 745.0, 760.0])
+def test_kernels_stay_exact_near_the_underflow_edge(gap):
+    # Shifted sums of order e^-gap are subnormal near gap = 708..745 and lose digits; the
+    # kernels must then fall back to the exact log-sum-exp.
+    log_pi = _log([0.5, 0.5])
+    log_A = _log([[1.0, 0.0], [0.0, 1.0]])
+    log_b = np.array([[0.0, -gap], [0.0, 0.0], [-2 * gap, 0.0]])
+    la, ll = forward(log_pi, log_A, log_b)
+    la_k, ll_k = kernels.forward(log_pi, log_A, log_b)
+    assert_allclose(la_k, la, rtol=1e-13)
+    assert ll_k == pytest.approx(ll, rel=1e-13)
+    assert_allclose(kernels.backward(log_A, log_b), backward(log_A, log_b), rtol=1e-13, atol=0)
+
+
+def test_identity_transitions_far_apart_means_score_like_hmmlearn():
+    ours = GaussianHMM(2, init_params="", covars_prior=0.0)
+    theirs = hmmlearn.GaussianHMM(2, init_params="", covars_prior=0.0, implementation="log")
+    for model in (ours, theirs):
+        model.startprob_ = np.array([0.5, 0.5])
+        model.transmat_ = np.eye(2)
+        model.means_ = np.array([[0.0], [38.6]])
+        model.covars_ = np.array([[1.0], [1.0]])
+    X = np.array([[0.0], [38.6], [19.6]])
+    assert ours.score(X) == pytest.approx(theirs.score(X), rel=1e-12)
+
+
+def test_repeated_values_do_not_crash_thanks_to_the_covariance_prior():
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(size=50), [3.0] * 10][:, None]
+    for seed in range(5):
+        model = GaussianHMM(2, n_iter=200, random_state=seed).fit(X)
+        assert np.all(model.covars_ > 0) and np.isfinite(model.score(X))
+
+
+def test_data_far_from_zero_fit_like_data_near_zero():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 1)) * np.r_[np.ones(200), 3 * np.ones(200)][:, None]
+    near = GaussianHMM(2, n_iter=30, tol=0.0, random_state=0).fit(X)
+    far = GaussianHMM(2, n_iter=30, tol=0.0, random_state=0).fit(X + 1e8)
+    assert_allclose(far.means_ - 1e8, near.means_, atol=1e-5)
+    assert_allclose(far.covars_, near.covars_, rtol=1e-5)
+
+
+def test_default_covariance_prior_matches_hmmlearns_default():
+    ours, theirs = gaussian_pair("diag", seed=2, n_iter=5)
+    ours.covars_prior = 1e-2
+    theirs.covars_prior = 1e-2
+    X, _ = theirs.sample(300, random_state=3)
+    ours.fit(X)
+    theirs.fit(X)
+    assert_allclose(ours.covars_, theirs._covars_, rtol=1e-7)
+
+
+def test_impossible_sequences_raise_a_clear_error():
+    hmm = CategoricalHMM(2, init_params="")
+    hmm.startprob_ = np.array([1.0, 0.0])
+    hmm.transmat_ = np.array([[1.0, 0.0], [0.0, 1.0]])
+    hmm.emissionprob_ = np.array([[1.0, 0.0], [0.0, 1.0]])  # state 0 only emits symbol 0
+    X = np.array([[0], [1]])
+    assert hmm.score(X) == -np.inf
+    for call in (hmm.predict_proba, hmm.predict, lambda X: hmm.decode(X, algorithm="map")):
+        with pytest.raises(ValueError, match="probability zero under the model"):
+            call(X)
+    with pytest.raises(ValueError, match="probability zero under the model"):
+        hmm.fit(X)
