@@ -27,11 +27,13 @@ __all__ = [
     "LINESTYLES",
     "MARKERS",
     "OKABE_ITO",
+    "TOL_MUTED",
     "animation_html",
     "class_color",
     "gaussian_ellipse",
     "image_grid",
     "plot_confusion_matrix",
+    "scatter_codes",
     "use_book_style",
 ]
 
@@ -58,6 +60,21 @@ _CYCLE: Final[tuple[str, ...]] = (
     OKABE_ITO["sky_blue"],
     OKABE_ITO["black"],
     OKABE_ITO["yellow"],
+)
+
+#: Paul Tol's "muted" scheme, colour-blind safe, for plots with up to ten classes
+#: (Okabe–Ito has eight colours): nine colours and a pale grey.
+TOL_MUTED: Final[tuple[str, ...]] = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#BBBBBB",
 )
 
 #: Marker shapes paired with the colour cycle, so classes differ in shape too.
@@ -330,3 +347,66 @@ def gaussian_ellipse(
     for r in radii:
         width, height = 2 * r * np.sqrt(values[::-1])
         ax.add_patch(Ellipse((float(mu[0]), float(mu[1])), width, height, angle=angle, **style))
+
+
+def _medoid(points: np.ndarray) -> np.ndarray:
+    """The point with the smallest summed distance to the others (one of the points)."""
+    distances = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
+    return np.asarray(points[np.argmin(distances.sum(axis=1))])
+
+
+def scatter_codes(
+    ax: Axes,
+    codes: ArrayLike,
+    labels: ArrayLike,
+    *,
+    title: str | None = None,
+    size: float = 8.0,
+) -> None:
+    """Scatter 2-D latent codes coloured by label, each label written on its medoid.
+
+    The label of each class sits on its *medoid*, the code with the smallest summed
+    distance to the other codes of that class: always on a real code of the class, even
+    when the class is split into separate groups (where a mean could fall in empty space
+    or on another class). Up to eight classes use the Okabe–Ito colours, up to ten Paul
+    Tol's muted colours; the written labels make colour unnecessary for reading.
+
+    Introduced in the chapter "Autoencoders and variational autoencoders".
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    codes : array_like of shape (n_samples, 2)
+    labels : array_like of shape (n_samples,)
+        Integer class labels, at most ten distinct values.
+    title : str, optional
+    size : float
+        Marker size.
+    """
+    z = np.asarray(codes, dtype=np.float64)
+    y = np.asarray(labels)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"codes must have shape (n_samples, 2); got {z.shape}")
+    if y.shape != (len(z),):
+        raise ValueError(f"labels must have shape ({len(z)},); got {y.shape}")
+    classes = np.unique(y)
+    if len(classes) > len(TOL_MUTED):
+        raise ValueError(f"at most {len(TOL_MUTED)} classes can be told apart; got {len(classes)}")
+    palette = [class_color(k) for k in range(8)] if len(classes) <= 8 else list(TOL_MUTED)
+    colour_of = {c: palette[i] for i, c in enumerate(classes)}
+    ax.scatter(z[:, 0], z[:, 1], c=[colour_of[c] for c in y], s=size, alpha=0.7)
+    for c in classes:
+        cx, cy = _medoid(z[y == c])
+        ax.text(
+            cx,
+            cy,
+            str(c),
+            fontsize=13,
+            weight="bold",
+            ha="center",
+            va="center",
+            bbox={"boxstyle": "circle", "fc": "white", "ec": colour_of[c], "alpha": 0.85},
+        )
+    ax.set(xlabel="$z_1$", ylabel="$z_2$")
+    if title is not None:
+        ax.set_title(title)

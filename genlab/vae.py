@@ -170,7 +170,11 @@ def negative_elbo(
     x : Tensor of shape (batch, input_dim)
     mu, logvar : Tensor of shape (batch, latent_dim)
     beta : float, default 1.0
-        Weight of the KL term; 1 gives the ELBO, larger values a beta-VAE.
+        Weight of the KL term; larger values give a beta-VAE. With the Bernoulli
+        likelihood, 1 gives the negative ELBO. With "gaussian" the reconstruction term is
+        the sum of squared errors, which is :math:`-\log p(x \mid z)` (up to a constant) of
+        a Gaussian decoder with variance 1/2; for a unit-variance decoder halve it, or
+        equivalently use ``beta=2``.
     likelihood : {"bernoulli", "gaussian"}
 
     Returns
@@ -298,9 +302,15 @@ class VAE(nn.Module):
     def reparameterize(
         mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None
     ) -> Tensor:
-        r""":math:`z = \mu + \sigma \odot \varepsilon`, :math:`\sigma = e^{\text{logvar}/2}`."""
-        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
-        return mu + torch.exp(0.5 * logvar) * eps
+        r""":math:`z = \mu + \sigma \odot \varepsilon`, :math:`\sigma = e^{\text{logvar}/2}`.
+
+        The noise :math:`\varepsilon \sim \mathcal N(0, I)` is drawn on the generator's device
+        (the CPU without one) and moved to ``mu``'s, so a seeded CPU generator gives the same
+        noise whether the model runs on a CPU or a GPU.
+        """
+        where = generator.device if generator is not None else torch.device("cpu")
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=where)
+        return mu + torch.exp(0.5 * logvar) * eps.to(mu.device)
 
     def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         """Decoder logits for latent codes ``z``, shape (batch, input_dim)."""
@@ -327,9 +337,14 @@ class VAE(nn.Module):
     def sample(
         self, n: int, y: Tensor | None = None, generator: torch.Generator | None = None
     ) -> Tensor:
-        """Draw ``z ~ N(0, I)`` and decode: images (probabilities), shape (n, input_dim)."""
-        z = torch.randn((int(n), self.config.latent_dim), generator=generator)
-        return torch.sigmoid(self.decode(z, y))
+        """Draw ``z ~ N(0, I)`` and decode: images (probabilities), shape (n, input_dim).
+
+        ``z`` is drawn on the generator's device (the CPU without one) and decoded on the
+        model's.
+        """
+        where = generator.device if generator is not None else torch.device("cpu")
+        z = torch.randn((int(n), self.config.latent_dim), generator=generator, device=where)
+        return torch.sigmoid(self.decode(z.to(self.fc4.weight.device), y))
 
     @torch.no_grad()
     def reconstruct(self, x: Tensor, y: Tensor | None = None) -> Tensor:
@@ -427,9 +442,11 @@ def train(
 ) -> dict[str, list[float]]:
     r"""Train a VAE (or an Autoencoder) with Adam, reproducibly.
 
-    Each epoch shuffles the data with a seeded generator and takes mini-batch steps on the
-    negative ELBO (for an Autoencoder: the Bernoulli reconstruction loss). With
-    ``warmup_epochs`` the KL weight rises linearly from 0 to ``beta`` (KL annealing).
+    Each epoch shuffles the data with a seeded generator and takes mini-batch steps on
+    reconstruction + weight * KL, where the weight is ``beta`` (1: the negative ELBO) or,
+    during a warm-up, a fraction of it (for an Autoencoder: the Bernoulli reconstruction
+    loss alone). With ``warmup_epochs`` the KL weight rises linearly from ``beta /
+    warmup_epochs`` to ``beta`` (KL annealing).
 
     Introduced in the chapter "Autoencoders and variational autoencoders".
 
@@ -442,20 +459,25 @@ def train(
         Labels, required by a ConditionalVAE.
     epochs, batch_size, lr : int, int, float
     beta : float
-        KL weight (beta-VAE).
+        KL weight (beta-VAE), finite and >= 0.
     warmup_epochs : int
         Epochs of linear KL warm-up.
     seed : int
-        Seeds the initial weights' shuffling and the reparameterisation noise.
+        Seeds the shuffling and the reparameterisation noise (one CPU generator). The
+        initial weights are set when the model is built: call ``torch.manual_seed`` before
+        constructing it for a fully reproducible run.
     device : str or torch.device
-        "cpu" by default; "cuda" for a GPU.
+        "cpu" by default; "cuda" for a GPU. The model is moved there.
     progress : bool
         Show a tqdm progress bar.
 
     Returns
     -------
     dict of lists
-        Per-epoch means: "loss", "reconstruction", "kl".
+        Per epoch, the means over its mini-batches (weighted by batch size) of "loss" (the
+        weighted objective above), "reconstruction" and "kl", each evaluated with that
+        batch's sampled z and the weights before its update: a running average, not a
+        re-evaluation at the end of the epoch.
     """
     from tqdm.auto import tqdm
 
@@ -471,6 +493,8 @@ def train(
     expected = model.config.input_dim  # type: ignore[union-attr]
     if data.shape[1] != expected:
         raise ValueError(f"X must have {expected} columns; got {data.shape[1]}")
+    if not (math.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be finite and >= 0; got {beta}")
     labels = None if y is None else torch.as_tensor(np.asarray(y), device=device).long()
     if labels is not None and len(labels) != len(data):
         raise ValueError(f"{len(labels)} labels for {len(data)} samples")
@@ -495,13 +519,14 @@ def train(
                 loss = recon + weight * kl  # the (beta-weighted) negative ELBO
             elif isinstance(model, Autoencoder):
                 recon = _bernoulli_nll(model.decoder(model.encoder(xb)), xb).mean()
-                loss, kl = recon, torch.zeros(())
+                loss, kl = recon, torch.zeros((), device=recon.device)
             else:
                 raise ValueError(f"cannot train a {type(model).__name__}")
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
-            totals += len(idx) * torch.stack([loss.detach(), recon.detach(), kl.detach()])
+            batch = torch.stack([loss.detach(), recon.detach(), kl.detach()])
+            totals += len(idx) * batch.to(totals.device, totals.dtype)
         for key, value in zip(history, (totals / len(data)).tolist(), strict=True):
             history[key].append(float(value))
     return history

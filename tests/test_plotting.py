@@ -112,3 +112,35 @@ def test_gaussian_ellipse_passes_through_points_at_the_right_distance():
     plt.close(fig)
     with pytest.raises(ValueError, match="positive definite"):
         gaussian_ellipse(ax, mean, [[1.0, 2.0], [2.0, 1.0]])
+
+
+def test_scatter_codes_labels_sit_on_medoids_even_for_split_classes():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from genlab.plotting import TOL_MUTED, scatter_codes
+
+    # Class 1 is split into two far-apart groups: its mean (5, 0) lies in empty space,
+    # between them; the medoid must be one of its own points.
+    codes = np.array([[0, 0], [0.2, 0], [0.1, 0.1], [0, 0.5], [10, 0], [10.2, 0], [0.0, 5]])
+    labels = np.array([1, 1, 1, 1, 1, 1, 0])
+    fig, ax = plt.subplots()
+    scatter_codes(ax, codes, labels, title="codes")
+    written = {t.get_text(): t.get_position() for t in ax.texts}
+    assert set(written) == {"0", "1"}
+    own = codes[labels == 1]
+    sums = [sum(float(np.hypot(*(p - q))) for q in own) for p in own]  # brute force
+    assert tuple(written["1"]) == tuple(own[int(np.argmin(sums))]) == (0.2, 0.0)
+    assert tuple(written["1"]) != tuple(own.mean(axis=0))  # not the mean (in empty space)
+    assert tuple(written["0"]) == (0.0, 5.0)
+    assert ax.get_title() == "codes"
+    plt.close(fig)
+    assert len(set(TOL_MUTED)) == 10
+    fig, ax = plt.subplots()
+    scatter_codes(ax, np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 10)
+    assert len(ax.texts) == 10
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at most 10 classes"):
+        scatter_codes(ax, np.zeros((11, 2)), np.arange(11))
+    with pytest.raises(ValueError, match=r"codes must have shape \(n_samples, 2\)"):
+        scatter_codes(ax, np.zeros((3, 3)), np.arange(3))

@@ -250,3 +250,23 @@ def test_bad_input():
         train(model, np.full((4, 8), np.nan), epochs=1, progress=False)
     with pytest.raises(ValueError, match="latent_dim must be >= 1"):
         VAE(latent_dim=0)
+
+
+def test_train_rejects_a_bad_beta():
+    X = np.random.default_rng(0).random((8, 8))
+    with pytest.raises(ValueError, match="beta must be finite and >= 0"):
+        train(VAE(input_dim=8, hidden_dim=4), X, epochs=1, beta=float("nan"), progress=False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_and_sampling_on_a_gpu_match_the_cpu():
+    # The noise is drawn from CPU generators, so a GPU run follows the CPU run's path.
+    X = np.random.default_rng(0).random((256, 16))
+    histories, samples = [], []
+    for device in ("cpu", "cuda"):
+        torch.manual_seed(0)
+        model = VAE(input_dim=16, hidden_dim=8, latent_dim=2)
+        histories.append(train(model, X, epochs=3, batch_size=64, device=device, progress=False))
+        samples.append(model.sample(4, generator=torch.Generator().manual_seed(1)).cpu())
+    assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-4)
+    assert_allclose(samples[0].numpy(), samples[1].numpy(), atol=1e-4)

@@ -65,7 +65,39 @@ def test_the_notes_total_loss_mixes_scales():
         torch.tensor([[1.2, -0.8]], dtype=torch.float64),
         torch.tensor([[-0.5, -1.2]], dtype=torch.float64),
     ).item()
-    printed_total = 1.370  # 0.025 (per-pixel mean) + 1.345
+    printed_total = 1.370  # 0.025 (a per-pixel mean) + 1.345 (a sum over dimensions)
     assert 0.025 + 1.345 == pytest.approx(printed_total)
-    # The ELBO needs the reconstruction summed over the 784 pixels.
-    assert 0.025 * 784 + kl_total == pytest.approx(20.9439, abs=1e-4)
+    # On one scale (a unit-variance Gaussian decoder): half the summed squared error.
+    d = 784
+    assert 0.5 * 0.025 * d + kl_total == pytest.approx(11.1439, abs=1e-4)
+    assert d / 2 * math.log(2 * math.pi) == pytest.approx(720.4, abs=0.05)  # the constant
+
+
+def test_a_per_pixel_mean_is_a_gaussian_decoder_with_variance_d_over_2():
+    # -log N(x | xhat, s^2 I) = SSE / (2 s^2) + D/2 log(2 pi s^2): with s^2 = D/2 the
+    # model-dependent part is the mean squared error (oracle: torch.distributions.Normal).
+    g = torch.Generator().manual_seed(0)
+    d = 784
+    x, xhat = (
+        torch.rand(d, generator=g, dtype=torch.float64),
+        torch.rand(d, generator=g, dtype=torch.float64),
+    )
+    s2 = d / 2
+    nll = -Normal(xhat, math.sqrt(s2)).log_prob(x).sum().item()
+    mse = torch.mean((x - xhat) ** 2).item()
+    assert nll - d / 2 * math.log(2 * math.pi * s2) == pytest.approx(mse, rel=1e-12)
+    assert math.sqrt(s2) == pytest.approx(19.799, abs=1e-3)
+
+
+def test_the_notes_example_pixels_and_rounding_slips():
+    # The four pixels shown have a mean squared error of 0.00025, not the quoted 0.025.
+    x, xhat = np.array([0.1, 0.9, 0.8, 0.0]), np.array([0.09, 0.88, 0.82, 0.01])
+    assert np.mean((x - xhat) ** 2) == pytest.approx(0.00025, rel=1e-9)
+    # z_2: the notes use the rounded sigma_2 = 0.55 (printed -1.185); exactly -1.184.
+    assert -0.8 + 0.55 * -0.7 == pytest.approx(-1.185)
+    assert round(-0.8 + math.exp(-0.6) * -0.7, 3) == -1.184
+    # KL of dimension 2: the notes round e^-1.2 to 0.30 (printed 0.570); exactly 0.571.
+    assert round(-0.5 * (-0.2 - 0.64 - 0.30), 3) == 0.570
+    assert round(-0.5 * (1 - 1.2 - 0.64 - math.exp(-1.2)), 3) == 0.571
+    # Figure 17's quoted 0.5 equals sigma^2 + mu^2, perhaps its origin.
+    assert 0.7**2 + 0.1**2 == pytest.approx(0.5)
