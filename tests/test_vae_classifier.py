@@ -1,0 +1,154 @@
+"""genlab.vae_classifier: the importance-sampled log-likelihood against brute-force
+quadrature over a 2-D latent space, its behaviour in K, and the conditional-VAE classifier
+(accuracy, probabilities, reproducibility, sampling, bad input)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from numpy.testing import assert_allclose, assert_array_equal
+
+from genlab.vae import VAE, ConditionalVAE
+from genlab.vae_classifier import ConditionalVAEClassifier, log_likelihood
+
+
+def quadrature_log_likelihood(model, x, y=None, half_width=8.0, n=801):
+    """log p(x) = log of the integral of p(x | z) p(z) over z, by the rectangle rule on a
+    fine grid (the integrand is smooth and negligible beyond |z| = 8)."""
+    grid = torch.linspace(-half_width, half_width, n, dtype=torch.float64)
+    step = float(grid[1] - grid[0])
+    z = torch.cartesian_prod(grid, grid)  # (n^2, 2)
+    out = []
+    with torch.no_grad():
+        for i in range(len(x)):
+            labels = None if y is None else torch.full((len(z),), int(y[i]))
+            logits = model.decode(z, labels)
+            log_px = -F.binary_cross_entropy_with_logits(
+                logits, x[i].expand(len(z), -1), reduction="none"
+            ).sum(dim=1)
+            log_pz = (-0.5 * z.pow(2) - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+            out.append(torch.logsumexp(log_px + log_pz, dim=0).item() + 2 * math.log(step))
+    return np.array(out)
+
+
+@pytest.fixture(scope="module")
+def small_vae():
+    torch.manual_seed(0)
+    model = VAE(input_dim=5, hidden_dim=6, latent_dim=2).double()
+    x = torch.rand(4, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    return model, x
+
+
+def test_importance_sampling_converges_to_the_quadrature(small_vae):
+    model, x = small_vae
+    exact = quadrature_log_likelihood(model, x)
+    estimate = log_likelihood(
+        model, x, n_samples=200_000, generator=torch.Generator().manual_seed(2)
+    ).numpy()
+    assert_allclose(estimate, exact, atol=5e-3)
+
+
+@pytest.mark.parametrize("k", [1, 10])
+def test_the_estimate_matches_torch_distributions_on_the_same_noise(small_vae, k):
+    # Oracle: log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x) with torch.distributions, on the
+    # noise the function draws (the same generator seed).
+    from torch.distributions import Bernoulli, Independent, Normal
+
+    model, x = small_vae
+    ours = log_likelihood(model, x, n_samples=k, generator=torch.Generator().manual_seed(7))
+    mu, logvar = model.encode(x)
+    eps = torch.randn((k, *mu.shape), generator=torch.Generator().manual_seed(7), dtype=mu.dtype)
+    std = torch.exp(0.5 * logvar)
+    z = mu + std * eps
+    with torch.no_grad():
+        logits = model.decode(z.reshape(-1, 2)).reshape(k, 4, 5)
+    # Bernoulli.log_prob needs 0/1 values, so the grey-level targets use the identity
+    # x log p + (1 - x) log(1 - p) = x * log_prob(1) + (1 - x) * log_prob(0).
+    bern = Bernoulli(logits=logits)
+    log_px = (
+        x * bern.log_prob(torch.ones_like(logits))
+        + (1 - x) * bern.log_prob(torch.zeros_like(logits))
+    ).sum(dim=-1)
+    log_pz = Independent(Normal(torch.zeros_like(z), torch.ones_like(z)), 1).log_prob(z)
+    log_q = Independent(Normal(mu.expand_as(z), std.expand_as(z)), 1).log_prob(z)
+    oracle = torch.logsumexp(log_px + log_pz - log_q, dim=0) - math.log(k)
+    assert_allclose(ours.numpy(), oracle.detach().numpy(), rtol=1e-12)
+
+
+def test_more_samples_tighten_the_bound(small_vae):
+    model, x = small_vae
+    exact = quadrature_log_likelihood(model, x)
+    g = torch.Generator().manual_seed(3)
+    means = {
+        k: np.mean(
+            [log_likelihood(model, x, n_samples=k, generator=g).numpy() for _ in range(2000)],
+            axis=0,
+        )
+        for k in (1, 100)
+    }
+    # Jensen: E[estimate_K] <= log p(x); the gap shrinks as K grows (Burda et al.).
+    assert np.all(means[1] < exact) and np.all(exact - means[100] < (exact - means[1]) / 3)
+
+
+def test_conditional_log_likelihood_matches_the_quadrature():
+    torch.manual_seed(0)
+    model = ConditionalVAE(3, input_dim=4, hidden_dim=5, latent_dim=2).double()
+    x = torch.rand(3, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    y = torch.tensor([0, 2, 1])
+    exact = quadrature_log_likelihood(model, x, y)
+    estimate = log_likelihood(
+        model, x, y, n_samples=200_000, generator=torch.Generator().manual_seed(2)
+    ).numpy()
+    assert_allclose(estimate, exact, atol=5e-3)
+
+
+def test_log_likelihood_bad_input(small_vae):
+    model, x = small_vae
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        log_likelihood(model, x, n_samples=0)
+    with pytest.raises(ValueError, match=r"x must lie in \[0, 1\]"):
+        log_likelihood(model, x + 1)
+    with pytest.raises(ValueError, match="expected a VAE"):
+        log_likelihood(torch.nn.Linear(2, 2), x)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    X, y = data.data / 16.0, data.target
+    return X[:1000], y[:1000], X[1000:1400], y[1000:1400]
+
+
+@pytest.mark.slow
+def test_classifier_on_digits(digits):
+    X, y, X_test, y_test = digits
+    before = torch.random.get_rng_state()
+    model = ConditionalVAEClassifier(epochs=30, random_state=0).fit(X, y)
+    assert torch.equal(torch.random.get_rng_state(), before)  # global state untouched
+    assert model.score(X_test, y_test) > 0.9
+    proba = model.predict_proba(X_test[:20])
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert_array_equal(model.predict(X_test[:20]), model.classes_[proba.argmax(axis=1)])
+    assert_array_equal(proba, model.predict_proba(X_test[:20]))  # reproducible estimates
+    images, labels = model.sample(6, y=3, random_state=0)
+    assert images.shape == (6, 64) and np.all(labels == 3)
+    assert images.min() >= 0 and images.max() <= 1
+
+
+def test_classifier_bad_input(digits):
+    X, y, _, _ = digits
+    with pytest.raises(ValueError, match=r"X must lie in \[0, 1\]"):
+        ConditionalVAEClassifier(epochs=1).fit(X * 16, y)
+    with pytest.raises(ValueError, match="at least two classes"):
+        ConditionalVAEClassifier(epochs=1).fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="NaN"):
+        ConditionalVAEClassifier(epochs=1).fit(np.full((4, 64), np.nan), [0, 1, 0, 1])
+    model = ConditionalVAEClassifier(epochs=1, n_samples=2).fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="X has 3 features"):
+        model.predict(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="priors has 2 entries for 10 classes"):
+        ConditionalVAEClassifier(epochs=1, priors=[0.5, 0.5]).fit(X[:100], y[:100])
