@@ -2,7 +2,9 @@
 
 Each chapter issue adds a module here with a ``run(full: bool) -> list[Comparison]``
 function and registers it in SUITES. Results go to benchmarks/results/latest.json
-(full sizes) or latest-quick.json (``--quick``).
+(full sizes) or latest-quick.json (``--quick``). A full run also records the timings of
+the chapter "Choosing a generative model" (``benchmarks/choosing.py``) in
+results/choosing.json.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def main() -> None:
         return
     name = "latest-quick.json" if args.quick else "latest.json"
     write_results(results, Path(__file__).with_name("results") / name)
+    if not args.quick:
+        from benchmarks import choosing
+
+        choosing.record(Path(__file__).with_name("results") / "choosing.json")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ book that introduces it. The modules are small and follow the book:
     Autoencoders, variational autoencoders, beta-VAE and conditional VAE (PyTorch;
     import it explicitly, ``from genlab import vae``, so that the classical chapters do
     not load PyTorch).
+``genlab.vae_classifier``
+    A conditional VAE as a generative classifier: importance-sampled log-likelihoods
+    (PyTorch; import it explicitly, like ``genlab.vae``).
 ``genlab.datasets``
     Small data sets that ship with the package (no downloads).
 """

@@ -107,3 +107,41 @@ def test_the_papers_procedure_recovers_the_two_groups():
         group = MultivariateNormal().fit(X[component == k])
         assert_allclose(gm.means_[k], group.mean_, rtol=1e-12)
         assert_allclose(gm.covariances_[k], group.covariance_ + 1e-6 * np.eye(2), rtol=1e-9)
+
+
+# Table 6 in full: (mu_1, Sigma_1, mu_2, Sigma_2, n_1) per iteration; n_1 from the
+# overall-mean check above (20 for iterations 3 and 4).
+TABLE6 = [
+    ([3.72, 3.82], [[2.17, 3.58], [3.58, 6.84]], [4.33, 5.11], [[2.04, 3.47], [3.47, 6.23]], 15),
+    ([2.98, 2.44], [[1.03, 1.23], [1.23, 2.03]], [5.12, 6.60], [[1.04, 1.70], [1.70, 3.01]], 19),
+    ([2.67, 2.07], [[0.20, 0.01], [0.01, 0.27]], [5.53, 7.18], [[0.08, 0.07], [0.07, 0.32]], 20),
+    ([2.67, 2.07], [[0.19, 0.01], [0.01, 0.28]], [5.53, 7.18], [[0.08, 0.07], [0.07, 0.32]], 20),
+]
+
+
+def total_covariance(mu1, sigma1, mu2, sigma2, n1, n=40):
+    """Covariance of all n points (divisor n) from the two groups' ML estimates."""
+    mu1, mu2 = np.asarray(mu1), np.asarray(mu2)
+    m = (n1 * mu1 + (n - n1) * mu2) / n
+    return sum(
+        w * (np.asarray(s) + np.outer(mu - m, mu - m))
+        for w, mu, s in ((n1 / n, mu1, sigma1), ((n - n1) / n, mu2, sigma2))
+    )
+
+
+def test_the_total_covariance_confirms_table6_and_rejects_eq35():
+    # Like the overall mean, the covariance of all 40 points does not depend on how they
+    # are split into groups (if each group's covariance divides by its size, Eq. 23).
+    # Every iteration of Table 6 gives the same matrix to rounding; Eq. 35 gives another.
+    totals = np.array([total_covariance(*row) for row in TABLE6])
+    assert_allclose(totals, totals.mean(axis=0)[None].repeat(4, axis=0), atol=0.03)
+    assert_allclose(totals[3], [[2.180, 3.694], [3.694, 6.828]], atol=1e-3)
+    eq35 = total_covariance(
+        LIPINSKI_EQ35["means"][0],
+        LIPINSKI_EQ35["covariances"][0],
+        LIPINSKI_EQ35["means"][1],
+        LIPINSKI_EQ35["covariances"][1],
+        20,
+    )
+    assert_allclose(eq35, [[1.902, 3.279], [3.279, 6.427]], atol=1e-3)
+    assert np.abs(eq35 - totals.mean(axis=0)).max() > 0.25

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from numpy.testing import assert_allclose
 from torch.distributions import Normal
 from torch.distributions import kl_divergence as torch_kl
 
@@ -101,3 +102,32 @@ def test_the_notes_example_pixels_and_rounding_slips():
     assert round(-0.5 * (1 - 1.2 - 0.64 - math.exp(-1.2)), 3) == 0.571
     # Figure 17's quoted 0.5 equals sigma^2 + mu^2, perhaps its origin.
     assert 0.7**2 + 0.1**2 == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("sigma", "mu", "q_first", "prior_first"),
+    [(0.7, 0.1, 0.106675, 0.173937), (0.53, 0.83, 0.619778, 1.871352)],
+)
+def test_eq39_and_eq41_put_the_kl_arguments_in_opposite_orders(sigma, mu, q_first, prior_first):
+    # Eq. 39 puts the target first, KL(p_theta || p_omega); the closed form of Eq. 41 (as
+    # corrected) is KL(q || N(0, 1)), the learned distribution first. KL is not symmetric.
+    q = Normal(torch.tensor(mu, dtype=torch.float64), torch.tensor(sigma, dtype=torch.float64))
+    prior = Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+    assert torch_kl(q, prior).item() == pytest.approx(q_first, abs=1e-6)
+    assert torch_kl(prior, q).item() == pytest.approx(prior_first, abs=1e-6)
+    # closed form of the reverse order: log sigma + (1 + mu^2) / (2 sigma^2) - 1/2
+    reverse = math.log(sigma) + (1 + mu**2) / (2 * sigma**2) - 0.5
+    assert reverse == pytest.approx(prior_first, abs=1e-6)
+
+
+def test_the_notes_0025_fits_neither_the_squared_error_nor_the_cross_entropy():
+    # The notes list the binary cross-entropy first; on the four pixels shown its mean is
+    # 0.291 nats per pixel, and grey targets cannot go below their entropy (0.325 for 0.1
+    # and 0.9, 0.500 for 0.8). Neither reading gives 0.025.
+    x = torch.tensor([0.1, 0.9, 0.8, 0.0], dtype=torch.float64)
+    xhat = torch.tensor([0.09, 0.88, 0.82, 0.01], dtype=torch.float64)
+    bce = torch.nn.functional.binary_cross_entropy(xhat, x, reduction="none")
+    assert bce.mean().item() == pytest.approx(0.291, abs=5e-4)
+    floor = torch.nn.functional.binary_cross_entropy(x[:3], x[:3], reduction="none")
+    assert_allclose(floor.numpy(), [0.325083, 0.325083, 0.500402], atol=1e-6)
+    assert abs(bce.mean().item() - 0.025) > 0.2
