@@ -59,6 +59,9 @@ class GenerativeClassifier:
     def predict_joint_log_proba(self, X: ArrayLike) -> FloatArray:
         r"""Log joint probability :math:`\log p(x, c) = \log p(c) + \log p(x \mid c)`.
 
+        For the multinomial model, up to a term that is the same for every class (the
+        multinomial coefficient), which leaves the posterior unchanged.
+
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
@@ -141,7 +144,9 @@ class GenerativeClassifier:
         """Draw new labelled samples from the fitted model (ancestral sampling).
 
         First a class from the prior ``p(c)`` (or the class ``y`` for every sample),
-        then each feature independently from its class-conditional distribution.
+        then the features from that class's distribution ``p(x | c)``: independently per
+        feature for naive Bayes, jointly for the Gaussian and mixture models (see each
+        estimator for what it returns).
 
         Parameters
         ----------

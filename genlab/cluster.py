@@ -16,7 +16,8 @@ centre chosen so far.
 The book uses k-means to initialise Gaussian mixtures, and shows that "hard" EM with equal,
 fixed spherical covariances *is* k-means.
 
-Introduced in the book's chapter "Gaussian mixtures and EM" (``book/mixture/mixture.ipynb``).
+Introduced in the book's chapter "Gaussian mixtures and the EM algorithm"
+(``book/mixture/mixture.ipynb``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def kmeans_plusplus(
 ) -> tuple[FloatArray, NDArray[np.intp]]:
     """Choose initial centres by k-means++ seeding (D² sampling).
 
-    Introduced in the chapter "Gaussian mixtures and EM".
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
 
     Parameters
     ----------
@@ -86,7 +87,7 @@ def kmeans_plusplus(
 class KMeans:
     """k-means clustering by Lloyd's algorithm.
 
-    Introduced in the chapter "Gaussian mixtures and EM".
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
 
     Parameters
     ----------

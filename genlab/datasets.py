@@ -105,7 +105,7 @@ def lipinski_mixture_example(
     Eq. 35. These points are drawn from that model, 20 from each component, with a fixed
     seed, so that the book's EM example has data of the same shape.
 
-    Introduced in the chapter "Gaussian mixtures and EM".
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
 
     Parameters
     ----------

@@ -27,8 +27,8 @@ overflows in high dimension).
 
 The univariate functions are introduced in the book's chapter "What is a generative
 model?" (``book/intro/generative_models.ipynb``); :class:`MultivariateNormal` and
-:class:`GaussianClassifier` in the chapter "The multivariate Gaussian"
-(``book/gaussian/gaussian.ipynb``).
+:class:`GaussianClassifier` in the chapter "The multivariate Gaussian and the Gaussian
+Bayes classifier" (``book/gaussian/gaussian.ipynb``).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def normal_logpdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.f
 
 
 def normal_pdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.float64]:
-    """Density of the univariate normal distribution N(mean, std²), Eq. (20).
+    """Density of the univariate normal distribution N(mean, std²), Eq. (20) of Lipiński (2024).
 
     Introduced in the chapter "What is a generative model?". Computed as
     ``exp(normal_logpdf(x, mean, std))``; prefer :func:`normal_logpdf` when the
@@ -169,7 +169,7 @@ class MultivariateNormal:
 
     or build it from known parameters with :meth:`from_parameters`.
 
-    Introduced in the chapter "The multivariate Gaussian".
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
 
     Parameters
     ----------
@@ -388,7 +388,7 @@ class GaussianClassifier(GenerativeClassifier):
     whose QDA divides by :math:`n_c`, and with ``ddof=1`` for earlier versions, which
     divide by :math:`n_c - 1`.
 
-    Introduced in the chapter "The multivariate Gaussian".
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
 
     Parameters
     ----------

@@ -27,7 +27,8 @@ The step order, the parameters and the attribute names follow scikit-learn's
 ``sklearn.mixture.GaussianMixture``, so that from identical initial parameters the two
 produce the same iterates.
 
-Introduced in the book's chapter "Gaussian mixtures and EM" (``book/mixture/mixture.ipynb``).
+Introduced in the book's chapter "Gaussian mixtures and the EM algorithm"
+(``book/mixture/mixture.ipynb``).
 """
 
 from __future__ import annotations
@@ -196,15 +197,16 @@ def _n_parameters(n_components: int, n_features: int, covariance_type: str) -> i
 class GaussianMixture:
     r"""Gaussian mixture model fitted by (soft or hard) EM.
 
-    Introduced in the chapter "Gaussian mixtures and EM".
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
 
     Parameters
     ----------
     n_components : int, default 1
     covariance_type : {"full", "tied", "diag", "spherical"}, default "full"
     tol : float, default 1e-3
-        Stop when the mean log-likelihood changes by less than ``tol`` between
-        iterations (hard EM also stops when no assignment changes).
+        Stop when the mean log-likelihood per point changes (in absolute value) by less
+        than ``tol`` between iterations; for hard EM, the mean classification
+        log-likelihood, and hard EM also stops when no assignment changes.
     reg_covar : float, default 1e-6
         Added to the diagonal of every covariance, so that a component sitting on a few
         points, or on duplicates, keeps a positive-definite covariance.
@@ -228,6 +230,9 @@ class GaussianMixture:
         Which parameters the M-step updates: any of "w" (weights), "m" (means) and "c"
         (covariances), as in hmmlearn. The others keep their initial values, and
         :meth:`bic` and :meth:`aic` do not count them as free parameters.
+    keep_history : bool, default False
+        Record the parameters, the log-likelihood and the assignments of every
+        iteration in ``history_`` (for teaching; it stores the labels of every sample).
 
     Notes
     -----
@@ -236,9 +241,6 @@ class GaussianMixture:
     estimates are computed on data centred at the training mean, which keeps them
     accurate far from the origin; ``sample`` returns the points in random component
     order rather than grouped by component.
-    keep_history : bool, default False
-        Record the parameters, the log-likelihood and the assignments of every
-        iteration in ``history_`` (for teaching; it stores the labels of every sample).
 
     Attributes
     ----------
@@ -715,9 +717,10 @@ class GaussianMixtureClassifier(GenerativeClassifier):
 
     Each class-conditional density is a :class:`GaussianMixture` fitted by EM on that
     class's samples alone; classification is Bayes' theorem, as for every generative
-    classifier. With ``n_components=1`` and full covariances it is the Gaussian Bayes
-    classifier (QDA); more components let one class occupy several regions (a digit
-    written in two styles, say). Also known as mixture discriminant analysis.
+    classifier. With ``n_components=1``, full covariances and the same ``reg_covar`` it
+    is the Gaussian Bayes classifier (QDA, :class:`genlab.gaussian.GaussianClassifier`);
+    more components let one class occupy several regions (a digit written in two
+    styles, say). Also known as mixture discriminant analysis.
 
     Introduced in the chapter "Choosing a generative model".
 
@@ -730,8 +733,11 @@ class GaussianMixtureClassifier(GenerativeClassifier):
         Added to the diagonal of every covariance.
     priors : array_like of shape (n_classes,), optional
         Fixed class priors; by default the class frequencies.
-    tol, max_iter, n_init, init_params, random_state
+    tol, max_iter, n_init, init_params
         Passed to each class's :class:`GaussianMixture`.
+    random_state : int, Generator or None
+        One generator is created from it and used by the classes' mixtures in turn (in
+        the order of ``classes_``), so a fit is reproducible as a whole.
 
     Attributes
     ----------

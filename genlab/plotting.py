@@ -163,7 +163,8 @@ def image_grid(
     cmap : str
         A matplotlib colour map; ``"gray_r"`` shows ink as dark on white.
     vmin, vmax : float, optional
-        Common colour limits; by default each image uses the range of all images.
+        Common colour limits; by default all images share one scale, from the smallest to
+        the largest value over all of them.
     scale : float
         Size of one image, in inches.
     title : str, optional
@@ -269,8 +270,8 @@ _BUTTON_SYMBOLS = {
 def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -> str:
     """A self-contained, offline, reproducible HTML player for a matplotlib animation.
 
-    Introduced in the chapter "Gaussian mixtures and EM". The rendered book has no kernel,
-    so interactive figures become animations that play in the browser. matplotlib's
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm". The rendered book
+    has no kernel, so interactive figures become animations that play in the browser. matplotlib's
     ``to_jshtml`` embeds every frame as a PNG, but it also links a stylesheet on a CDN
     (a request leaving the book's host) and names its JavaScript object with a random
     id (so the output changes on every run). This helper removes the link, replaces the
@@ -321,7 +322,8 @@ def gaussian_ellipse(
     (x-\mu) = r^2`, whose axes point along the eigenvectors of :math:`\Sigma` with
     half-lengths :math:`r \sqrt{\lambda_i}`.
 
-    Introduced in the chapter "The multivariate Gaussian"; used for mixtures too.
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier";
+    used for mixtures too.
 
     Parameters
     ----------
@@ -368,7 +370,8 @@ def scatter_codes(
     The label of each class sits on its *medoid*, the code with the smallest summed
     distance to the other codes of that class: always on a real code of the class, even
     when the class is split into separate groups (where a mean could fall in empty space
-    or on another class). Up to eight classes use the Okabe–Ito colours, up to ten Paul
+    or on another class). Where two medoids nearly coincide, the later label is moved up
+    until both can be read. Up to eight classes use the Okabe–Ito colours, up to ten Paul
     Tol's muted colours; the written labels make colour unnecessary for reading.
 
     Introduced in the chapter "Autoencoders and variational autoencoders".
@@ -395,8 +398,16 @@ def scatter_codes(
     palette = [class_color(k) for k in range(8)] if len(classes) <= 8 else list(TOL_MUTED)
     colour_of = {c: palette[i] for i, c in enumerate(classes)}
     ax.scatter(z[:, 0], z[:, 1], c=[colour_of[c] for c in y], s=size, alpha=0.7)
+    # Labels whose medoids nearly coincide would hide each other: move a later one up
+    # by a label's height until it is clear of the earlier ones.
+    span = np.ptp(z, axis=0) + 1e-12
+    placed: list[np.ndarray] = []
     for c in classes:
-        cx, cy = _medoid(z[y == c])
+        position = _medoid(z[y == c])
+        while any(np.all(np.abs(position - p) / span < 0.05) for p in placed):
+            position = position + np.array([0.0, 0.06 * span[1]])
+        placed.append(position)
+        cx, cy = position
         ax.text(
             cx,
             cy,

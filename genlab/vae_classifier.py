@@ -6,13 +6,17 @@ importance sampling (Burda, Grosse & Salakhutdinov, 2016):
 
 .. math::
 
-    \log p(x \mid y) \approx \log \frac{1}{K} \sum_{k=1}^{K}
-    \frac{p(x \mid z_k, y)\, p(z_k)}{q(z_k \mid x, y)},
-    \qquad z_k \sim q(z \mid x, y).
+    \log p(x \mid y) \approx \log \frac{1}{S} \sum_{s=1}^{S}
+    \frac{p(x \mid z_s, y)\, p(z_s)}{q(z_s \mid x, y)},
+    \qquad z_s \sim q(z \mid x, y).
 
-With :math:`K = 1` the estimate is a one-sample ELBO; its expectation rises with
-:math:`K` towards :math:`\log p(x \mid y)`. With it, a conditional VAE is one more
+With :math:`S = 1` the estimate is a one-sample ELBO; its expectation rises with
+:math:`S` towards :math:`\log p(x \mid y)`. With it, a conditional VAE is one more
 generative classifier: :math:`\hat y = \arg\max_y \log p(y) + \log p(x \mid y)`.
+
+For grey-level pixels the Bernoulli decoder's "likelihood" is not normalised (the
+cross-entropy of a grey target is never 0), so the estimate is a score rather than a
+log-probability; every class scores the same :math:`x`, so it still ranks the classes.
 
 Introduced in the book's chapter "Choosing a generative model"
 (``book/choosing/choosing.ipynb``).
@@ -50,9 +54,14 @@ def log_likelihood(
     r"""Importance-sampling estimate of :math:`\log p(x)` (or :math:`\log p(x \mid y)`).
 
     Uses the encoder's :math:`q(z \mid x)` as the proposal and the Bernoulli decoder:
-    :math:`\log \frac1K \sum_k p(x \mid z_k)\, p(z_k) / q(z_k \mid x)`, computed with
+    :math:`\log \frac1S \sum_s p(x \mid z_s)\, p(z_s) / q(z_s \mid x)`, computed with
     log-sum-exp. ``n_samples=1`` gives a one-sample ELBO estimate; more samples give a
-    tighter bound, converging to :math:`\log p(x)`.
+    tighter bound, converging to :math:`\log p(x)` (for binary :math:`x`; see the module
+    notes for grey levels).
+
+    The noise of example ``i`` is the ``i``-th block of the generator's stream, so with a
+    seeded generator an example's estimate does not depend on how many examples are
+    evaluated with it, only on its position.
 
     Introduced in the chapter "Choosing a generative model".
 
@@ -64,7 +73,7 @@ def log_likelihood(
     y : Tensor of shape (batch,), optional
         Labels, required by a ConditionalVAE.
     n_samples : int, default 64
-        Importance samples :math:`K` per example.
+        Importance samples :math:`S` per example.
     generator : torch.Generator, optional
         For reproducible estimates; the noise is drawn on its device (the CPU without one).
 
@@ -80,18 +89,20 @@ def log_likelihood(
     mu, logvar = model.encode(x, y)  # also checks the shape and NaN
     if (x < 0).any() or (x > 1).any():
         raise ValueError("x must lie in [0, 1] (Bernoulli decoder)")
-    K, (B, L) = int(n_samples), mu.shape
+    S, (B, L) = int(n_samples), mu.shape
     where = generator.device if generator is not None else torch.device("cpu")
-    eps = torch.randn((K, B, L), generator=generator, dtype=mu.dtype, device=where).to(mu.device)
-    z = mu + torch.exp(0.5 * logvar) * eps  # (K, B, L)
-    labels = None if y is None else torch.as_tensor(y).reshape(-1).repeat(K)
-    logits = model.decode(z.reshape(K * B, L), labels).reshape(K, B, -1)
+    # Drawn example by example (B, S, L), then laid out sample by sample (S, B, L).
+    eps = torch.randn((B, S, L), generator=generator, dtype=mu.dtype, device=where)
+    eps = eps.transpose(0, 1).to(mu.device)
+    z = mu + torch.exp(0.5 * logvar) * eps  # (S, B, L)
+    labels = None if y is None else torch.as_tensor(y).reshape(-1).repeat(S)
+    logits = model.decode(z.reshape(S * B, L), labels).reshape(S, B, -1)
     log_p_x_given_z = -F.binary_cross_entropy_with_logits(
-        logits, x.expand(K, -1, -1), reduction="none"
+        logits, x.expand(S, -1, -1), reduction="none"
     ).sum(dim=-1)
     log_p_z = (-0.5 * z.pow(2) - 0.5 * _LOG_2PI).sum(dim=-1)
     log_q_z = (-0.5 * eps.pow(2) - 0.5 * _LOG_2PI - 0.5 * logvar).sum(dim=-1)
-    return torch.logsumexp(log_p_x_given_z + log_p_z - log_q_z, dim=0) - math.log(K)
+    return torch.logsumexp(log_p_x_given_z + log_p_z - log_q_z, dim=0) - math.log(S)
 
 
 class ConditionalVAEClassifier(GenerativeClassifier):
@@ -119,7 +130,9 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         Fixed class priors; by default the class frequencies.
     random_state : int, default 0
         Seeds the initial weights (without touching PyTorch's global random state), the
-        training run and the importance samples, so that predictions are reproducible.
+        training run and the importance samples, so that predictions are reproducible for
+        the same input (an example's noise depends on its row, see
+        :func:`log_likelihood`).
     progress : bool, default False
         Show the training progress bar.
 

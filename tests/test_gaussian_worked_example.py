@@ -65,6 +65,12 @@ def test_eq28_eq29_densities():
     assert d1 == pytest.approx(oracle1, rel=1e-12)
     assert round(d0, 3) == 0.294  # Eq. 28 as printed
     assert float(f"{d1:.3e}") == 1.924e-11  # Eq. 29 as printed (with the unrounded 1.5696)
+    # Eq. 28 used the correct Sigma_0: with Eq. 25's printed matrix the density would be
+    # 0.2946, which rounds to 0.295, not the printed 0.294.
+    eq25_sigma0 = [[2.7387, -0.2122], [-0.2122, 0.0656]]
+    assert multivariate_normal([2.76, 2.92], eq25_sigma0).pdf(X_NEW) == pytest.approx(
+        0.29460, abs=5e-5
+    )
     # With the printed, truncated 1.569 the density would be 1.917e-11.
     printed_sigma1 = [[0.476, -0.002], [-0.002, 1.569]]
     assert multivariate_normal([6.7, 8.32], printed_sigma1).pdf(X_NEW) == pytest.approx(

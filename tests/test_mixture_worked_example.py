@@ -18,7 +18,6 @@ TABLE6_ITER4 = {
     "means": np.array([[2.67, 2.07], [5.53, 7.18]]),
     "covariances": np.array([[[0.19, 0.01], [0.01, 0.28]], [[0.08, 0.07], [0.07, 0.32]]]),
 }
-TABLE6_ITER3_SIGMA1 = np.array([[0.20, 0.01], [0.01, 0.27]])
 
 
 def test_table6_and_eq35_disagree():
@@ -46,10 +45,13 @@ def test_table6_is_self_consistent_and_eq35_is_not():
     # ... while Eq. 35 (20/20, phi = 0.5) implies another overall mean: not the same data.
     assert_allclose(LIPINSKI_EQ35["means"].mean(axis=0), [4.135, 4.43])
     assert not np.allclose(LIPINSKI_EQ35["means"].mean(axis=0), overall, atol=0.03)
-    # Erratum: iterations 3 and 4 have the same means and split, so hard EM must give the
-    # same covariances, but Sigma_1's diagonal changes (0.20, 0.27) -> (0.19, 0.28).
-    assert_allclose(np.diag(TABLE6_ITER3_SIGMA1), [0.20, 0.27])
-    assert_allclose(np.diag(TABLE6_ITER4["covariances"][0]), [0.19, 0.28])
+    # Erratum: iterations 3 and 4 have the same means and the same split (20/20), so hard
+    # EM must give the same covariances, but Sigma_1's diagonal changes.
+    third, fourth = TABLE6[2], TABLE6[3]
+    assert third[0] == fourth[0] and third[2] == fourth[2] and third[4] == fourth[4] == 20
+    assert_allclose(np.diag(third[1]), [0.20, 0.27])
+    assert_allclose(np.diag(fourth[1]), [0.19, 0.28])
+    assert not np.allclose(np.diag(third[1]), np.diag(fourth[1]))
 
 
 def test_eq31_needs_nonnegative_weights():

@@ -144,3 +144,20 @@ def test_scatter_codes_labels_sit_on_medoids_even_for_split_classes():
         scatter_codes(ax, np.zeros((11, 2)), np.arange(11))
     with pytest.raises(ValueError, match=r"codes must have shape \(n_samples, 2\)"):
         scatter_codes(ax, np.zeros((3, 3)), np.arange(3))
+
+
+def test_scatter_codes_moves_a_label_that_would_hide_another():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from genlab.plotting import scatter_codes
+
+    # Two classes whose medoids coincide at the origin, plus a third far away.
+    codes = np.array([[0, 0], [0.01, 0], [-0.01, 0], [0, 0.001], [0, -0.001], [5, 5]])
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    fig, ax = plt.subplots()
+    scatter_codes(ax, codes, labels)
+    positions = {t.get_text(): np.array(t.get_position()) for t in ax.texts}
+    assert np.abs(positions["0"] - positions["1"]).max() > 0.05 * 5  # readable apart
+    assert tuple(positions["2"]) == (5.0, 5.0)  # not moved: nothing near it
+    plt.close(fig)
