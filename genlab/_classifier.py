@@ -20,6 +20,7 @@ from genlab._validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
+    check_probability_vector,
     check_random_state,
 )
 from genlab.numerics import log_normalize
@@ -53,6 +54,8 @@ class GenerativeClassifier:
 
     _fitted_attributes: tuple[str, ...] = ("classes_",)
     classes_: NDArray[Any]
+    class_count_: FloatArray
+    priors_: FloatArray
     n_features_in_: int
 
     # -------------------------------------------------------------- prediction
@@ -179,9 +182,42 @@ class GenerativeClassifier:
             raise ValueError(f"y={y!r} is not one of the classes {self.classes_.tolist()}")
         return np.full(int(n_samples), where[0]), rng
 
+    # ------------------------------------------------- shared fitting helpers
+    @staticmethod
+    def _check_classes(labels: NDArray[Any]) -> NDArray[Any]:
+        """The sorted distinct labels; a classifier needs at least two."""
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"at least two classes are needed to fit a classifier; got {len(classes)}"
+            )
+        return classes
+
+    def _fit_priors(self, class_count: ArrayLike) -> None:
+        """Set ``class_count_`` and ``priors_`` from the counts of the classes.
+
+        The priors are the class frequencies, or the estimator's fixed ``priors``
+        (validated: non-negative, summing to 1, one per class).
+        """
+        self.class_count_ = np.asarray(class_count, dtype=np.float64)
+        fixed = getattr(self, "priors", None)
+        if fixed is None:
+            self.priors_ = self.class_count_ / self.class_count_.sum()
+            return
+        priors = check_probability_vector(fixed, name="priors")
+        if len(priors) != len(self.class_count_):
+            raise ValueError(
+                f"priors has {len(priors)} entries for {len(self.class_count_)} classes"
+            )
+        self.priors_ = priors
+
+    def _log_prior(self) -> FloatArray:
+        with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
+            return np.asarray(np.log(self._prior()), dtype=np.float64)
+
     # ------------------------------------------------------------------ hooks
     def _prior(self) -> FloatArray:
-        raise NotImplementedError
+        return np.asarray(self.priors_, dtype=np.float64)
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
         return self._check_n_features(check_array(X, name="X"), reset=reset)

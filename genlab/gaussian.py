@@ -44,7 +44,6 @@ from genlab._classifier import GenerativeClassifier, check_labels
 from genlab._validation import (
     check_array,
     check_positive,
-    check_probability_vector,
     check_random_state,
 )
 
@@ -437,11 +436,7 @@ class GaussianClassifier(GenerativeClassifier):
         check_positive(self.reg_covar, name="reg_covar", strict=False)
         X_ = check_array(X, name="X")
         labels = check_labels(y, len(X_))
-        classes = np.unique(labels)
-        if len(classes) < 2:
-            raise ValueError(
-                f"at least two classes are needed to fit a classifier; got {len(classes)}"
-            )
+        classes = self._check_classes(labels)
         components = []
         for c in classes:
             try:
@@ -455,27 +450,15 @@ class GaussianClassifier(GenerativeClassifier):
                 raise ValueError(f"class {c.item()!r}: {exc}") from None
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
-        self.class_count_ = np.array([np.sum(labels == c) for c in classes], dtype=np.float64)
         self.means_ = np.array([m.mean_ for m in components])
         self.covariances_ = np.array([m.covariance_ for m in components])
         self._components = components
-        if self.priors is None:
-            self.priors_ = self.class_count_ / self.class_count_.sum()
-        else:
-            priors = check_probability_vector(self.priors, name="priors")
-            if len(priors) != len(classes):
-                raise ValueError(f"priors has {len(priors)} entries for {len(classes)} classes")
-            self.priors_ = priors
+        self._fit_priors(np.array([np.sum(labels == c) for c in classes]))
         return self
 
-    def _prior(self) -> FloatArray:
-        return np.asarray(self.priors_, dtype=np.float64)
-
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
-            log_prior = np.log(self.priors_)
         log_density = np.column_stack([m._logpdf_rows(X) for m in self._components])
-        return np.asarray(log_density + log_prior, dtype=np.float64)
+        return np.asarray(log_density + self._log_prior(), dtype=np.float64)
 
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
         out = np.empty((len(idx), self.n_features_in_))

@@ -789,11 +789,7 @@ class GaussianMixtureClassifier(GenerativeClassifier):
         """
         X_ = check_array(X, name="X")
         labels = check_labels(y, len(X_))
-        classes = np.unique(labels)
-        if len(classes) < 2:
-            raise ValueError(
-                f"at least two classes are needed to fit a classifier; got {len(classes)}"
-            )
+        classes = self._check_classes(labels)
         rng = check_random_state(self.random_state)
         mixtures = []
         for c in classes:
@@ -813,25 +809,13 @@ class GaussianMixtureClassifier(GenerativeClassifier):
                 raise ValueError(f"class {c.item()!r}: {exc}") from None
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
-        self.class_count_ = np.array([np.sum(labels == c) for c in classes], dtype=np.float64)
         self.mixtures_ = mixtures
-        if self.priors is None:
-            self.priors_ = self.class_count_ / self.class_count_.sum()
-        else:
-            priors = check_probability_vector(self.priors, name="priors")
-            if len(priors) != len(classes):
-                raise ValueError(f"priors has {len(priors)} entries for {len(classes)} classes")
-            self.priors_ = priors
+        self._fit_priors(np.array([np.sum(labels == c) for c in classes]))
         return self
 
-    def _prior(self) -> FloatArray:
-        return np.asarray(self.priors_, dtype=np.float64)
-
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
-            log_prior = np.log(self.priors_)
         log_density = np.column_stack([m.score_samples(X) for m in self.mixtures_])
-        return np.asarray(log_density + log_prior, dtype=np.float64)
+        return np.asarray(log_density + self._log_prior(), dtype=np.float64)
 
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
         out = np.empty((len(idx), self.n_features_in_))

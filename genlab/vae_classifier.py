@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 from genlab._classifier import GenerativeClassifier, check_labels
-from genlab._validation import check_array, check_probability_vector
+from genlab._validation import check_array
 from genlab.vae import VAE, ConditionalVAE, train
 
 __all__ = ["ConditionalVAEClassifier", "log_likelihood"]
@@ -195,11 +195,8 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         """
         X_ = self._check_X(X, reset=True)
         labels = check_labels(y, len(X_))
-        classes, index = np.unique(labels, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"at least two classes are needed to fit a classifier; got {len(classes)}"
-            )
+        classes = self._check_classes(labels)
+        index = np.searchsorted(classes, labels)
         with torch.random.fork_rng(devices=[]):  # seed the weights, leave global state alone
             torch.manual_seed(int(self.random_state))
             model = ConditionalVAE(
@@ -223,14 +220,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         self.model_ = model
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
-        self.class_count_ = np.bincount(index, minlength=len(classes)).astype(np.float64)
-        if self.priors is None:
-            self.priors_ = self.class_count_ / self.class_count_.sum()
-        else:
-            priors = check_probability_vector(self.priors, name="priors")
-            if len(priors) != len(classes):
-                raise ValueError(f"priors has {len(priors)} entries for {len(classes)} classes")
-            self.priors_ = priors
+        self._fit_priors(np.bincount(index, minlength=len(classes)))
         return self
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
@@ -238,9 +228,6 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         if X_.min() < 0 or X_.max() > 1:
             raise ValueError("X must lie in [0, 1] (Bernoulli decoder); rescale the data first")
         return X_
-
-    def _prior(self) -> FloatArray:
-        return np.asarray(self.priors_, dtype=np.float64)
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
         x = torch.as_tensor(X, dtype=torch.float32)
@@ -256,9 +243,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
                 .double()
                 .numpy()
             )
-        with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
-            log_prior = np.log(self.priors_)
-        return np.asarray(np.column_stack(columns) + log_prior, dtype=np.float64)
+        return np.asarray(np.column_stack(columns) + self._log_prior(), dtype=np.float64)
 
     @torch.no_grad()
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
