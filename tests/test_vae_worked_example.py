@@ -131,3 +131,21 @@ def test_the_notes_0025_fits_neither_the_squared_error_nor_the_cross_entropy():
     floor = torch.nn.functional.binary_cross_entropy(x[:3], x[:3], reduction="none")
     assert_allclose(floor.numpy(), [0.325083, 0.325083, 0.500402], atol=1e-6)
     assert abs(bce.mean().item() - 0.025) > 0.2
+
+
+def test_the_notes_interpolation_midpoint_and_genlabs_convention():
+    # The notes: alpha z1 + (1 - alpha) z2 with alpha = 0.5 gives [0.3, -0.15] (right).
+    z1, z2 = torch.tensor([1.4, -1.2]), torch.tensor([-0.8, 0.9])
+    midpoint = 0.5 * z1 + 0.5 * z2
+    assert_allclose(midpoint.numpy(), [0.3, -0.15], atol=1e-7)
+    # genlab walks (1 - alpha) z1 + alpha z2: the same line, the other way round, so the
+    # middle of an odd number of steps decodes exactly the notes' midpoint.
+    from genlab.vae import VAE
+
+    torch.manual_seed(0)
+    model = VAE(input_dim=6, hidden_dim=5, latent_dim=2)
+    path = model.interpolate(z1, z2, steps=5)
+    with torch.no_grad():
+        expected = torch.sigmoid(model.decode(midpoint[None]))[0]
+    assert_allclose(path[2].numpy(), expected.numpy(), rtol=1e-6)
+    assert_allclose(model.interpolate(z2, z1, steps=5).numpy(), path.flip(0).numpy(), rtol=1e-6)
