@@ -11,10 +11,16 @@ MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 
 # nbval in strict mode (not --nbval-lax), in the project's own environment, with the
 # sanitizers for addresses and timings; whole notebooks per worker (--dist loadfile).
-PYTEST_ARGS := -n 2 --dist loadfile --nbval --nbval-current-env \
-	--nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 tests book
+# conftest.py pins the arithmetic (genlab.reproducibility) for the tests and every kernel.
+NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	--nbval-cell-timeout=300
+PYTEST_ARGS := -n 2 --dist loadfile $(NBVAL_ARGS) tests book
+# The portability pass: the notebooks again, as on another course machine (conftest.py).
+PORTABILITY_ARGS := -n 2 --dist loadfile $(NBVAL_ARGS) --foreign-machine book
+# Runs a command with the pinned arithmetic (threads, MKL's code path, ATen's kernels).
+PINNED := $(PY) -m genlab.reproducibility
 
-.PHONY: help book serve test lint typecheck pytest execute lab bench constraints clean
+.PHONY: help book serve test lint typecheck pytest portability execute lab bench constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,9 +43,9 @@ book: $(STAMP) $(MATHJAX)  ## build the HTML book (zero warnings) and say which 
 serve: $(STAMP) $(MATHJAX)  ## build the book and serve it on http://127.0.0.1:8000
 	$(PY) scripts/build_book.py --serve
 
-test: $(STAMP) $(MATHJAX)  ## run every test: lint, types, unit, notebooks (nbval), browser
+test: $(STAMP) $(MATHJAX)  ## run every test: lint, types, unit, notebooks (nbval), browser, portability
 	scripts/ensure_system_deps.sh chromium
-	$(MAKE) --no-print-directory lint typecheck pytest
+	$(MAKE) --no-print-directory lint typecheck pytest portability
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check genlab tests benchmarks scripts conftest.py
@@ -51,15 +57,18 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+portability: $(STAMP)  ## the notebooks again, as if on another course machine
+	$(PY) -m pytest $(PORTABILITY_ARGS)
+
 execute: $(STAMP)  ## re-execute every notebook in place (authors: after changing code or text)
 	$(PY) scripts/execute_notebooks.py
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab with working widgets
 	$(PY) -m pip install --quiet -e ".[lab]"
-	$(VENV)/bin/jupyter lab --notebook-dir=book
+	$(PINNED) $(VENV)/bin/jupyter lab --notebook-dir=book
 
 bench: $(STAMP)  ## run the full-size benchmarks side by side with the peer libraries
-	$(PY) -m benchmarks
+	$(PINNED) $(PY) -m benchmarks
 
 constraints: $(STAMP)  ## record the exact versions of the current environment
 	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable \

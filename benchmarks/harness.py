@@ -23,6 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+from genlab.reproducibility import PINNED_ENVIRONMENT
+
 T = TypeVar("T")
 
 
@@ -112,6 +114,9 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
+        # The pinned arithmetic (genlab.reproducibility) in force, if any: `make bench`
+        # runs under it, so both sides of every comparison use one thread.
+        "pinned": {name: os.environ[name] for name in PINNED_ENVIRONMENT if name in os.environ},
     }
 
 

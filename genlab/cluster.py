@@ -26,8 +26,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from genlab._validation import check_array, check_is_fitted, check_random_state
+from genlab.numerics import first_best
 
-__all__ = ["KMeans", "kmeans_plusplus"]
+__all__ = ["RESTART_RTOL", "KMeans", "canonical_order", "check_permutation", "kmeans_plusplus"]
+
+#: Restarts whose objectives agree to this relative tolerance count as equally good; the
+#: first of them is kept (see :func:`genlab.numerics.first_best`).
+RESTART_RTOL = 1e-9
 
 FloatArray = NDArray[np.float64]
 
@@ -40,6 +45,67 @@ def _squared_distances(X: FloatArray, centers: FloatArray) -> FloatArray:
         + np.einsum("ij,ij->i", centers, centers)[None, :]
     )
     return np.asarray(np.maximum(d2, 0.0), dtype=np.float64)
+
+
+def canonical_order(centres: ArrayLike, *, decimals: int = 6) -> NDArray[np.intp]:
+    """The order that sorts clusters (or components) by their centres, lexicographically.
+
+    A clustering's labels are arbitrary: the same clusters can come out of a fit in any
+    order, depending on the start and, between machines, on the last bits of the
+    arithmetic. Sorting them by their centres (first coordinate, ties by the second, and
+    so on, each rounded to ``decimals`` places) gives every fit of the same clusters the
+    same labels. Pass the result to :meth:`KMeans.reorder` or
+    :meth:`genlab.mixture.GaussianMixture.reorder`.
+
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+
+    Parameters
+    ----------
+    centres : array_like of shape (n_clusters, n_features)
+    decimals : int, default 6
+
+    Returns
+    -------
+    ndarray of intp, shape (n_clusters,)
+        ``order[k]`` is the current label of the cluster that becomes cluster ``k``.
+
+    Examples
+    --------
+    >>> canonical_order([[2.0, 0.0], [-1.0, 5.0], [2.0, -1.0]])
+    array([1, 2, 0])
+    """
+    c = check_array(centres, name="centres")
+    keys = np.round(c, int(decimals)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return np.asarray(np.lexsort(keys.T[::-1]), dtype=np.intp)
+
+
+def check_permutation(order: ArrayLike, n: int) -> NDArray[np.intp]:
+    """Check that ``order`` is a permutation of ``range(n)`` and return it as integers.
+
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+
+    Parameters
+    ----------
+    order : array_like of int, shape (n,)
+    n : int
+
+    Returns
+    -------
+    ndarray of intp, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``order`` is not a permutation of ``0, ..., n - 1``.
+    """
+    arr = np.asarray(order)
+    if (
+        arr.shape != (n,)
+        or not np.issubdtype(arr.dtype, np.integer)
+        or not np.array_equal(np.sort(arr), np.arange(n))
+    ):
+        raise ValueError(f"order must be a permutation of 0..{n - 1}; got {order!r}")
+    return arr.astype(np.intp)
 
 
 def kmeans_plusplus(
@@ -96,8 +162,10 @@ class KMeans:
         Starting centres: k-means++ seeding, ``n_clusters`` data points (distinct rows
         of ``X``) chosen uniformly, or the given centres.
     n_init : int, default 1
-        Number of runs from different starts; the run with the lowest inertia is kept.
-        Must be 1 when ``init`` is an array.
+        Number of runs from different starts; the first run whose inertia is within a
+        relative ``RESTART_RTOL`` (1e-9) of the lowest is kept, so that runs that reach
+        the same clusters, up to the last bits, are chosen the same way on every
+        machine. Must be 1 when ``init`` is an array.
     max_iter : int, default 300
     tol : float, default 0.0
         Stop when no centre moves by more than ``tol`` (Euclidean distance; unlike
@@ -194,17 +262,41 @@ class KMeans:
         # |x|^2 - 2 x.c + |c|^2 loses precision far from the origin.
         self._center = X_.mean(axis=0)
         Xc = X_ - self._center
-        best: tuple[float, FloatArray, NDArray[np.intp], int] | None = None
+        runs = []
         for _ in range(int(self.n_init)):
             start = self._initial_centers(X_, rng) - self._center
             centers, labels, n_iter = self._lloyd(Xc, start)
             inertia = float(np.sum((Xc - centers[labels]) ** 2))
-            if best is None or inertia < best[0]:
-                best = (inertia, centers, labels, n_iter)
-        assert best is not None
-        self.inertia_, centers, self.labels_, self.n_iter_ = best
+            runs.append((inertia, centers, labels, n_iter))
+        best = first_best([run[0] for run in runs], rtol=RESTART_RTOL, lowest=True)
+        self.inertia_, centers, self.labels_, self.n_iter_ = runs[best]
         self.cluster_centers_ = centers + self._center
         self.n_features_in_ = X_.shape[1]
+        return self
+
+    def reorder(self, order: ArrayLike) -> KMeans:
+        """Relabel the fitted clusters: cluster ``order[k]`` becomes cluster ``k``.
+
+        ``km.reorder(canonical_order(km.cluster_centers_))`` gives the same labels on
+        every machine (see :func:`canonical_order`).
+
+        Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+
+        Parameters
+        ----------
+        order : array_like of int, shape (n_clusters,)
+            A permutation of the current labels.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, ["cluster_centers_"])
+        perm = check_permutation(order, len(self.cluster_centers_))
+        new_label = np.empty_like(perm)
+        new_label[perm] = np.arange(len(perm))
+        self.cluster_centers_ = self.cluster_centers_[perm]
+        self.labels_ = new_label[self.labels_]
         return self
 
     def predict(self, X: ArrayLike) -> NDArray[np.intp]:

@@ -49,8 +49,8 @@ from genlab._validation import (
     check_probability_vector,
     check_random_state,
 )
-from genlab.cluster import KMeans, kmeans_plusplus
-from genlab.numerics import logsumexp
+from genlab.cluster import RESTART_RTOL, KMeans, check_permutation, kmeans_plusplus
+from genlab.numerics import first_best, logsumexp
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -212,9 +212,11 @@ class GaussianMixture:
         points, or on duplicates, keeps a positive-definite covariance.
     max_iter : int, default 100
     n_init : int, default 1
-        Independent starts; the run with the highest ``lower_bound_`` (the mean
+        Independent starts; the first run whose ``lower_bound_`` (the mean
         log-likelihood at its last E-step; for hard EM the classification
-        log-likelihood) is kept.
+        log-likelihood) is within a relative ``RESTART_RTOL`` (1e-9) of the highest is
+        kept, so that runs that reach the same optimum, up to the last bits, are chosen
+        the same way on every machine.
     init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
         How the initial responsibilities are chosen: one-hot k-means labels, one-hot on
         the k-means++ seed points (as scikit-learn does), or random.
@@ -503,18 +505,16 @@ class GaussianMixture:
         self._check_parameters(X_)
         self._center = X_.mean(axis=0)
         rng = check_random_state(self.random_state)
-        best: dict[str, Any] | None = None
-        for _ in range(int(self.n_init)):
-            run = self._run_em(X_, rng)
-            if best is None or run["lower_bound"] > best["lower_bound"]:
-                best = run
-        assert best is not None
+        runs = [self._run_em(X_, rng) for _ in range(int(self.n_init))]
+        best = runs[first_best([run["lower_bound"] for run in runs], rtol=RESTART_RTOL)]
         for key in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
             setattr(self, key, best[key])
         self.converged_, self.n_iter_ = best["converged"], best["n_iter"]
         self.lower_bound_ = best["lower_bound"]
         if self.keep_history:
             self.history_ = best["history"]
+        elif hasattr(self, "history_"):  # a refit must equal a fresh fit
+            del self.history_
         self.n_features_in_ = X_.shape[1]
         if not self.converged_:
             warnings.warn(
@@ -568,6 +568,41 @@ class GaussianMixture:
             "lower_bound": lower_bound,
             "history": history,
         }
+
+    def reorder(self, order: ArrayLike) -> GaussianMixture:
+        """Put the fitted components in a new order: component ``order[k]`` becomes ``k``.
+
+        A mixture's component labels are arbitrary. ``gmm.reorder(canonical_order(
+        gmm.means_))`` (:func:`genlab.cluster.canonical_order`) gives the same labels on
+        every machine. The recorded ``history_``, if any, is relabelled too.
+
+        Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+
+        Parameters
+        ----------
+        order : array_like of int, shape (n_components,)
+            A permutation of the current component indices.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, ["means_"])
+        perm = check_permutation(order, len(self.means_))
+        new_label = np.empty_like(perm)
+        new_label[perm] = np.arange(len(perm))
+        self.weights_ = self.weights_[perm]
+        self.means_ = self.means_[perm]
+        if self.covariance_type != "tied":  # a tied covariance belongs to every component
+            self.covariances_ = self.covariances_[perm]
+            self.precisions_cholesky_ = self.precisions_cholesky_[perm]
+        for entry in getattr(self, "history_", []):
+            entry["weights"], entry["means"] = entry["weights"][perm], entry["means"][perm]
+            if self.covariance_type != "tied":
+                entry["covariances"] = entry["covariances"][perm]
+            if entry["labels"] is not None:
+                entry["labels"] = new_label[entry["labels"]]
+        return self
 
     # ----------------------------------------------------------- prediction
     @property

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["log_normalize", "logsumexp"]
+__all__ = ["first_best", "log_normalize", "logsumexp", "stable_order"]
 
 
 def logsumexp(
@@ -108,3 +108,114 @@ def log_normalize(
             "its normalised weights are undefined"
         )
     return arr - log_norm, np.squeeze(log_norm, axis=axis)
+
+
+def stable_order(
+    values: ArrayLike,
+    *,
+    tiebreak: ArrayLike | None = None,
+    decimals: int = 9,
+    descending: bool = False,
+) -> NDArray[np.intp]:
+    """Indices that sort ``values``, with ties broken explicitly and reproducibly.
+
+    ``np.argsort`` leaves the order of equal values to its algorithm, which differs
+    between processors (NumPy sorts with AVX-512 or AVX2 code where it can). And two
+    values that are equal in exact arithmetic, such as ``log 4 - log 2`` and
+    ``log 2``, can differ in the last bit, in a direction that depends on the
+    processor's ``log``. This function compares the values rounded to ``decimals``
+    decimal places, so that such near-ties become ties, and orders ties by
+    ``tiebreak`` (by default the index): the same order on every machine.
+
+    Introduced in the chapter "Naive Bayes" (ranking the most telling words).
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        Finite values to sort.
+    tiebreak : array_like, shape (n,), optional
+        Secondary key, in ascending order whatever ``descending`` says (for example
+        the words whose scores are sorted). Default: the index.
+    decimals : int, default 9
+        Values that agree to this many decimal places are ties.
+    descending : bool, default False
+        Largest value first.
+
+    Returns
+    -------
+    ndarray of intp, shape (n,)
+        A permutation of ``range(n)``.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not 1-D or not finite, or ``tiebreak`` has another length.
+
+    Examples
+    --------
+    >>> stable_order([np.log(4) - np.log(2), np.log(2), 0.5], tiebreak=["b", "a", "c"])
+    array([2, 1, 0])
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"values must be 1-D; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("values contain NaN or infinity")
+    secondary = np.arange(len(arr)) if tiebreak is None else np.asarray(tiebreak)
+    if secondary.shape != arr.shape:
+        raise ValueError(f"tiebreak has shape {secondary.shape}; values have {arr.shape}")
+    primary = np.round(arr, int(decimals)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if descending:
+        primary = -primary
+    return np.asarray(np.lexsort((secondary, primary)), dtype=np.intp)
+
+
+def first_best(
+    scores: ArrayLike, *, rtol: float = 1e-9, atol: float = 0.0, lowest: bool = False
+) -> int:
+    """Index of the first score that is as good as the best one, up to a tolerance.
+
+    Restarts of a local optimiser (k-means, EM) often reach the same optimum, with
+    objectives that differ only in the last bits, and those bits differ between
+    processors. Picking the strict maximum would then pick a different run, and so a
+    different labelling of the same clusters, on another machine. Picking the first run
+    within ``atol + rtol * |best|`` of the best one gives the same choice everywhere.
+
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+
+    Parameters
+    ----------
+    scores : array_like of float, shape (n,)
+        One finite score per run, n >= 1.
+    rtol, atol : float
+        Relative and absolute tolerance, both >= 0.
+    lowest : bool, default False
+        Lower is better (an inertia, a BIC) instead of higher (a log-likelihood).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``scores`` is empty, not 1-D or not finite, or a tolerance is negative.
+
+    Examples
+    --------
+    >>> first_best([-2.2333058425002017, -2.2333058425002013, -3.0])
+    0
+    >>> first_best([5.0, 4.0, 4.0 - 1e-15], lowest=True)
+    1
+    """
+    arr = np.asarray(scores, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"scores must be a non-empty 1-D array; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("scores contain NaN or infinity")
+    if not (rtol >= 0 and atol >= 0):
+        raise ValueError(f"rtol and atol must be >= 0; got {rtol} and {atol}")
+    if lowest:
+        arr = -arr
+    best = arr.max()
+    return int(np.flatnonzero(arr >= best - (atol + rtol * abs(best)))[0])

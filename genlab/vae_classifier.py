@@ -122,7 +122,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     ----------
     latent_dim, hidden_dim : int, default 2, 256
         Sizes of the conditional VAE.
-    epochs, batch_size, lr, beta : int, int, float, float
+    epochs, batch_size, lr, beta : int, int, float, float, default 100, 128, 0.002, 1.0
         Passed to :func:`genlab.vae.train`.
     n_samples : int, default 64
         Importance samples per example and class when predicting.
@@ -134,7 +134,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         the same input (an example's noise depends on its row, see
         :func:`log_likelihood`).
     progress : bool, default False
-        Show the training progress bar.
+        Show the training progress bar (see :func:`genlab.vae.train`).
 
     Notes
     -----
@@ -159,9 +159,9 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         *,
         latent_dim: int = 2,
         hidden_dim: int = 256,
-        epochs: int = 200,
-        batch_size: int = 64,
-        lr: float = 1e-3,
+        epochs: int = 100,
+        batch_size: int = 128,
+        lr: float = 2e-3,
         beta: float = 1.0,
         n_samples: int = 64,
         priors: ArrayLike | None = None,

@@ -7,20 +7,28 @@ Usage (from the repository root, inside the project's virtual environment)::
     python scripts/execute_notebooks.py some.ipynb # one notebook
 
 Each notebook runs top to bottom in a fresh kernel whose working directory is the
-notebook's folder, exactly as nbval runs it. Widget state is never stored (the rendered
-book must not load widget scripts from a CDN), timing metadata is dropped (it would
-change on every run), and a notebook that takes longer than the course's 60-second
-budget fails the run.
+notebook's folder, with the pinned arithmetic of ``genlab.reproducibility`` and without
+progress bars (``TQDM_DISABLE=1``), exactly as the test suite's nbval runs it. Widget
+state is never stored (the rendered book must not load widget scripts from a CDN), timing
+metadata is dropped (it would change on every run), and a notebook that takes longer than
+the course's 60-second budget fails the run.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from genlab.reproducibility import pinned_environment
+
+# Every kernel started below inherits these (see conftest.py, which sets the same).
+os.environ.update(pinned_environment())
+os.environ["TQDM_DISABLE"] = "1"
 
 BUDGET_S = 60.0
 ROOT = Path(__file__).resolve().parents[1]

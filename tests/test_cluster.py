@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.cluster import KMeans as SklearnKMeans
 from sklearn.datasets import load_iris, make_blobs
 
-from genlab.cluster import KMeans, kmeans_plusplus
+from genlab.cluster import KMeans, canonical_order, kmeans_plusplus
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -82,3 +82,33 @@ def test_far_from_the_origin_kmeans_matches_the_centred_problem():
     far = KMeans(4, init=start + 1e8).fit(X + 1e8)
     assert_array_equal(far.labels_, near.labels_)
     assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-6)
+
+
+def test_restarts_that_reach_the_same_clusters_keep_the_first_labelling():
+    # Well-separated blobs: every restart finds them, numbered differently.
+    X, _ = make_blobs(n_samples=300, centers=[[0, 0], [8, 0], [0, 8]], random_state=0)
+    single = KMeans(3, n_init=1, random_state=5).fit(X)
+    several = KMeans(3, n_init=6, random_state=5).fit(X)
+    assert_array_equal(several.labels_, single.labels_)
+    assert several.inertia_ == single.inertia_
+
+
+def test_canonical_order_by_hand():
+    centres = [[2.0, 0.0], [-1.0, 5.0], [2.0, -1.0], [-1.0, -5.0]]
+    assert canonical_order(centres).tolist() == [3, 1, 2, 0]
+    # differences beyond the kept decimals count as ties, broken by the next coordinate
+    assert canonical_order([[1.0 + 1e-12, 0.0], [1.0, -1.0]]).tolist() == [1, 0]
+
+
+def test_reorder_relabels_consistently_with_predict():
+    X, _ = make_blobs(n_samples=300, centers=4, random_state=1)
+    km = KMeans(4, random_state=0).fit(X)
+    centres, labels = km.cluster_centers_.copy(), km.labels_.copy()
+    order = canonical_order(centres)
+    assert km.reorder(order) is km
+    assert_array_equal(km.cluster_centers_, centres[order])
+    assert_array_equal(km.cluster_centers_[km.labels_], centres[labels])  # same partition
+    assert_array_equal(km.predict(X), km.labels_)
+    assert np.all(np.diff(km.cluster_centers_[:, 0]) >= 0)
+    with pytest.raises(ValueError, match="permutation of 0..3"):
+        km.reorder([0, 1, 2, 2])

@@ -13,6 +13,7 @@ from sklearn.datasets import load_iris, make_blobs
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.mixture import GaussianMixture as SklearnGMM
 
+from genlab.cluster import canonical_order
 from genlab.mixture import (
     COVARIANCE_TYPES,
     ConvergenceWarning,
@@ -307,3 +308,91 @@ def test_bic_counts_only_estimated_parameters():
     d = X.shape[1]
     assert full._n_parameters() == K * d * (d + 1) // 2 + K * d + K - 1
     assert fixed_w._n_parameters() == full._n_parameters() - (K - 1)
+
+
+# ---------------------------------------------- restarts and canonical component order
+def elongated_blobs():
+    # The chapter's elongated clusters, on which three restarts of EM reach the same optimum
+    # with lower bounds that differ in the last bits (-2.2333058425002017 and
+    # -2.2333058425002013 on an AMD EPYC): the strict maximum would pick the second run.
+    blobs, _ = make_blobs(n_samples=450, centers=[[0, 0], [5, 2], [2, 6]], random_state=2026)
+    return blobs @ np.array([[0.6, -0.9], [-0.4, 0.9]])
+
+
+def test_restarts_that_tie_keep_the_first_run():
+    X = elongated_blobs()
+    single = GaussianMixture(3, n_init=1, random_state=2026).fit(X)
+    several = GaussianMixture(3, n_init=3, random_state=2026).fit(X)
+    # Every run reaches the same optimum, so the first one is kept, labels included.
+    assert several.lower_bound_ == single.lower_bound_
+    assert_array_equal(several.means_, single.means_)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_reorder_permutes_every_fitted_parameter(covariance_type):
+    X = elongated_blobs()
+    gmm = GaussianMixture(3, covariance_type=covariance_type, random_state=0).fit(X)
+    before = {
+        "proba": gmm.predict_proba(X),
+        "score": gmm.score_samples(X),
+        "weights": gmm.weights_.copy(),
+        "means": gmm.means_.copy(),
+        "covariances": gmm.covariances_.copy(),
+    }
+    order = np.array([2, 0, 1])
+    assert gmm.reorder(order) is gmm
+    # (the log-sum-exp adds the components in another order: equal up to rounding)
+    assert_allclose(gmm.predict_proba(X), before["proba"][:, order], rtol=1e-12, atol=1e-15)
+    assert_allclose(gmm.score_samples(X), before["score"], rtol=1e-13)  # the same density
+    assert_array_equal(gmm.weights_, before["weights"][order])
+    assert_array_equal(gmm.means_, before["means"][order])
+    expected = before["covariances"] if covariance_type == "tied" else before["covariances"][order]
+    assert_array_equal(gmm.covariances_, expected)
+
+
+def test_canonical_order_makes_any_labelling_the_same():
+    X = elongated_blobs()
+    start = GaussianMixture(3, random_state=0).fit(X)
+    fits = []
+    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0]):
+        gmm = GaussianMixture(
+            3,
+            weights_init=start.weights_[order],
+            means_init=start.means_[order],
+            precisions_init=start.precisions_[order],
+        ).fit(X)
+        fits.append(gmm.reorder(canonical_order(gmm.means_)))
+    for gmm in fits[1:]:
+        assert_allclose(gmm.means_, fits[0].means_, rtol=1e-12)
+        assert_array_equal(gmm.predict(X), fits[0].predict(X))
+    # sorted by the first coordinate of the means
+    assert np.all(np.diff(fits[0].means_[:, 0]) > 0)
+
+
+def test_reorder_relabels_the_history():
+    X = elongated_blobs()
+    gmm = GaussianMixture(3, random_state=0, keep_history=True).fit(X)
+    labels = [h["labels"] for h in gmm.history_]
+    means = [h["means"].copy() for h in gmm.history_]
+    order = np.array([1, 2, 0])
+    gmm.reorder(order)
+    new_of_old = np.argsort(order)  # old label k is new label new_of_old[k]
+    for h, old_labels, old_means in zip(gmm.history_, labels, means, strict=True):
+        assert_array_equal(h["means"], old_means[order])
+        if old_labels is not None:
+            assert_array_equal(h["labels"], new_of_old[old_labels])
+
+
+def test_a_refit_without_history_drops_the_old_one():
+    X = elongated_blobs()
+    gmm = GaussianMixture(2, random_state=0, keep_history=True).fit(X)
+    gmm.keep_history = False
+    gmm.fit(X)
+    assert not hasattr(gmm, "history_")
+
+
+@pytest.mark.parametrize("order", [[0, 1], [0, 0, 1], [0, 1, 3], [0.0, 1.0, 2.0], "abc"])
+def test_reorder_rejects_what_is_not_a_permutation(order):
+    gmm = GaussianMixture(3, random_state=0).fit(elongated_blobs())
+    with pytest.raises(ValueError, match="permutation of 0..2"):
+        gmm.reorder(order)

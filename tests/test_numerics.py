@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import logsumexp as scipy_logsumexp
 
-from genlab.numerics import log_normalize, logsumexp
+from genlab.numerics import first_best, log_normalize, logsumexp, stable_order
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
@@ -76,3 +76,75 @@ def test_log_normalize_keeps_zero_probabilities():
 def test_log_normalize_rejects_all_zero_weights():
     with pytest.raises(ValueError, match="every weight equal to zero"):
         log_normalize(np.array([[0.0, 1.0], [-np.inf, -np.inf]]), axis=1)
+
+
+# ------------------------------------------------------------------ stable_order
+def test_stable_order_breaks_ties_by_the_secondary_key():
+    values = [0.5, 2.0, 0.5, 2.0, 1.0]
+    words = ["pear", "fig", "apple", "date", "kiwi"]
+    # ascending: 0.5 (apple, pear), 1.0 (kiwi), 2.0 (date, fig)
+    assert stable_order(values, tiebreak=words).tolist() == [2, 0, 4, 3, 1]
+    # descending values, ties still alphabetical
+    assert stable_order(values, tiebreak=words, descending=True).tolist() == [3, 1, 4, 2, 0]
+    # default tie-break: the index
+    assert stable_order(values).tolist() == [0, 2, 4, 1, 3]
+
+
+def test_stable_order_treats_last_bit_differences_as_ties():
+    # Equal in exact arithmetic, computed two ways: the last bits may differ.
+    a, b = np.log(4.0) - np.log(2.0), np.log(2.0)
+    values = [a, b, np.nextafter(b, 1.0), np.nextafter(b, 0.0)]
+    assert stable_order(values, tiebreak=["d", "c", "b", "a"]).tolist() == [3, 2, 1, 0]
+    # but values that differ in the kept decimals are ordered by value
+    assert stable_order([1e-8, 0.0], decimals=9).tolist() == [1, 0]
+    assert stable_order([1e-8, 0.0], decimals=6).tolist() == [0, 1]
+
+
+@given(st.lists(st.integers(-5, 5), min_size=1, max_size=30))
+def test_stable_order_equals_a_brute_force_sort(ints):
+    values = np.array(ints) / 4.0  # exact binary fractions: ties are exact
+    keys = [f"w{i:02d}" for i in range(len(ints))][::-1]  # reversed names
+    expected = sorted(range(len(ints)), key=lambda i: (-values[i], keys[i]))
+    assert stable_order(values, tiebreak=keys, descending=True).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "message"),
+    [
+        ([[1.0, 2.0]], {}, "must be 1-D"),
+        ([1.0, np.nan], {}, "NaN or infinity"),
+        ([1.0, 2.0], {"tiebreak": ["a"]}, "tiebreak has shape"),
+    ],
+)
+def test_stable_order_bad_input(values, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        stable_order(values, **kwargs)
+
+
+# -------------------------------------------------------------------- first_best
+def test_first_best_by_hand():
+    # Two restarts at the same optimum, apart in the last bits: the first wins.
+    assert first_best([-2.2333058425002017, -2.2333058425002013, -3.0]) == 0
+    assert first_best([-3.0, -2.2333058425002017, -2.2333058425002013]) == 1
+    # a real improvement wins
+    assert first_best([-2.5, -2.4]) == 1
+    assert first_best([-2.5, -2.4], rtol=0.1) == 0  # within 10 %: the first
+    assert first_best([-2.5, -2.4], atol=0.2) == 0
+    # lower is better
+    assert first_best([5.0, 4.0, 4.0 - 1e-15], lowest=True) == 1
+    assert first_best([5.0, 4.0, 3.0], lowest=True) == 2
+    assert first_best([7.0]) == 0
+
+
+@pytest.mark.parametrize(
+    ("scores", "kwargs", "message"),
+    [
+        ([], {}, "non-empty 1-D"),
+        ([[1.0]], {}, "non-empty 1-D"),
+        ([1.0, np.nan], {}, "NaN or infinity"),
+        ([1.0], {"rtol": -1.0}, "must be >= 0"),
+    ],
+)
+def test_first_best_bad_input(scores, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        first_best(scores, **kwargs)

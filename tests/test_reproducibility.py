@@ -1,0 +1,154 @@
+"""genlab.reproducibility: the pins reach the libraries, hold under a "foreign machine"
+perturbation, and never touch OpenBLAS's core-type variables.
+
+The decisive checks run a short VAE training in fresh processes (the pins act when a library
+starts) and compare the trained weights bit for bit.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genlab import reproducibility
+from genlab.reproducibility import FORBIDDEN, PINNED_ENVIRONMENT, pinned_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+
+# Trains a small VAE for a few epochs and prints a hash of its weights, the loss's exact
+# value, ATen's CPU capability and PyTorch's thread count.
+TRAIN = """
+import hashlib
+import numpy as np, torch
+from genlab.vae import VAE, train
+X = np.random.default_rng(0).random((300, 16))
+torch.manual_seed(0)
+model = VAE(input_dim=16, hidden_dim=32, latent_dim=2)
+history = train(model, X, epochs=3, batch_size=32, seed=0, progress=False)
+weights = b"".join(p.detach().numpy().tobytes() for p in model.parameters())
+print(hashlib.sha256(weights).hexdigest()[:16], repr(history["loss"][-1]),
+      torch.backends.cpu.get_cpu_capability(), torch.get_num_threads())
+"""
+
+
+def run_training(env: dict[str, str]) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", TRAIN], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+def without_pins() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in PINNED_ENVIRONMENT}
+
+
+def test_no_forbidden_variable_is_pinned():
+    assert not FORBIDDEN & set(PINNED_ENVIRONMENT)
+    assert FORBIDDEN == {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_pinned_environment_keeps_openblas_core_type_as_it_was(present):
+    base = {"PATH": "/usr/bin", "OMP_NUM_THREADS": "16"}
+    if present:
+        base |= {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1048576"}
+    env = pinned_environment(base)
+    for name in FORBIDDEN:
+        assert env.get(name) == base.get(name)  # kept if set, absent if not
+    assert env["OMP_NUM_THREADS"] == "1"  # the pin wins over the caller's value
+    assert env["PATH"] == "/usr/bin"
+    assert base["OMP_NUM_THREADS"] == "16"  # the argument is not modified
+
+
+def test_the_pins_by_hand():
+    expected = {
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "NUMBA_NUM_THREADS": "1",
+        "MKL_DYNAMIC": "FALSE",
+        "OMP_DYNAMIC": "FALSE",
+        "PYTHONHASHSEED": "0",
+    }
+    if X86_64:
+        expected |= {
+            "MKL_CBWR": "COMPATIBLE",
+            "ATEN_CPU_CAPABILITY": "avx2",
+            "ONEDNN_MAX_CPU_ISA": "AVX2",
+        }
+    assert dict(PINNED_ENVIRONMENT) == expected
+
+
+def test_the_test_suite_itself_runs_pinned():
+    # conftest.py applies the pins before anything imports NumPy or PyTorch.
+    for name, value in PINNED_ENVIRONMENT.items():
+        assert os.environ[name] == value
+    assert os.environ["TQDM_DISABLE"] == "1"
+    import torch
+
+    assert torch.get_num_threads() == 1
+    if X86_64:
+        assert torch.backends.cpu.get_cpu_capability() in ("AVX2", "DEFAULT")
+
+
+def test_command_line_prints_and_runs(capsys):
+    assert reproducibility.main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert dict(line.split("=", 1) for line in lines) == dict(PINNED_ENVIRONMENT)
+    env = os.environ | {"OMP_NUM_THREADS": "7"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "genlab.reproducibility",
+            sys.executable,
+            "-c",
+            "import os; print(os.environ['OMP_NUM_THREADS'], os.environ['PYTHONHASHSEED'])",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == ["1", "0"]
+
+
+@pytest.mark.skipif(not X86_64, reason="MKL's code path is pinned on x86-64 only")
+def test_mkl_runs_its_compatible_code_path():
+    # mkl_serv_cbwr_get(MKL_CBWR_BRANCH) reports the branch in use: 3 is COMPATIBLE. (On an
+    # AMD processor MKL_CBWR=AVX2 would silently report 2, AUTO: not a cross-vendor pin.)
+    import torch
+
+    library = Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"
+    try:
+        get = ctypes.CDLL(str(library)).mkl_serv_cbwr_get
+    except (OSError, AttributeError):
+        pytest.skip("this PyTorch build does not expose MKL's branch")
+    get.restype, get.argtypes = ctypes.c_int, [ctypes.c_int]
+    torch.ones(4, 4) @ torch.ones(4, 4)  # MKL reads MKL_CBWR when it starts
+    assert get(1) == 3
+
+
+@pytest.mark.skipif(not X86_64, reason="the foreign-machine perturbation is for x86-64")
+def test_pinned_training_is_identical_on_a_foreign_machine_and_the_pins_matter():
+    sys.path.insert(0, str(ROOT))
+    try:
+        from conftest import foreign_machine_environment
+    finally:
+        sys.path.remove(str(ROOT))
+    pinned = run_training(pinned_environment(without_pins()))
+    foreign = run_training(pinned_environment(without_pins() | foreign_machine_environment()))
+    assert foreign == pinned
+    assert pinned[2:] == ["AVX2", "1"]
+    # Without the pins, another ATen code path (what an older or different processor
+    # would take) changes the trained weights: the pin is not decoration.
+    unpinned = run_training(without_pins() | {"ATEN_CPU_CAPABILITY": "default"})
+    assert unpinned[2] == "DEFAULT"
+    assert unpinned[0] != pinned[0]
