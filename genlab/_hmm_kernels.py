@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["backward", "forward", "viterbi", "xi_sum"]
+__all__ = ["backward", "forward", "state_posteriors", "viterbi", "xi_sum"]
 
 #: Below this, a shifted sum of products may contain subnormal terms that have lost
 #: digits (the smallest normal double is 2.2e-308); the kernels then recompute exactly.
@@ -109,6 +109,26 @@ def backward(
                     work[j] = log_transmat[i, j] + log_emission[t + 1, j] + log_beta[t + 1, j]
                 log_beta[t, i] = _logsumexp(work)
     return log_beta
+
+
+@njit(cache=True)
+def state_posteriors(
+    log_alpha: np.ndarray, log_beta: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """State posteriors (see :func:`genlab.hmm.posteriors`), by log-sum-exp per step.
+
+    gamma_t(i) = alpha_t(i) beta_t(i) / sum_j alpha_t(j) beta_t(j).
+    """
+    T, K = log_alpha.shape
+    gamma = np.empty((T, K))
+    row = np.empty(K)
+    for t in range(T):
+        for i in range(K):
+            row[i] = log_alpha[t, i] + log_beta[t, i]
+        log_norm = _logsumexp(row)
+        for i in range(K):
+            gamma[t, i] = np.exp(row[i] - log_norm)
+    return gamma
 
 
 @njit(cache=True)

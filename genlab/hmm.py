@@ -208,12 +208,16 @@ def viterbi(
 
 # ------------------------------------------------------------------ estimators
 def _split(X: FloatArray, lengths: ArrayLike | None) -> Iterator[FloatArray]:
-    if lengths is None:
-        yield X
-        return
-    ends = np.cumsum(lengths)
-    for start, end in zip(ends - np.asarray(lengths), ends, strict=True):
+    for start, end in _bounds(lengths, len(X)):
         yield X[start:end]
+
+
+def _bounds(lengths: ArrayLike | None, n_samples: int) -> list[tuple[int, int]]:
+    """(start, end) of each sequence in the concatenated samples."""
+    if lengths is None:
+        return [(0, n_samples)]
+    ends = np.cumsum(lengths)
+    return [(int(a), int(b)) for a, b in zip(ends - np.asarray(lengths), ends, strict=True)]
 
 
 def _check_lengths(lengths: ArrayLike | None, n_samples: int) -> NDArray[np.intp] | None:
@@ -347,15 +351,16 @@ class _BaseHMM:
         """
         X_, lens = self._sequences(X, lengths)
         log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
-        total, gammas = 0.0, []
-        for seq in _split(X_, lens):
-            log_b = self._log_emission(seq)
+        log_b_all = self._log_emission(X_)  # every sequence at once
+        total, gamma = 0.0, np.empty_like(log_b_all)
+        for start, end in _bounds(lens, len(X_)):
+            log_b = log_b_all[start:end]
             log_alpha, ll = _kernels.forward(log_pi, log_A, log_b)
             _check_possible(ll)
             log_beta = _kernels.backward(log_A, log_b)
-            gammas.append(np.exp(log_normalize(log_alpha + log_beta, axis=1)[0]))
+            gamma[start:end] = _kernels.state_posteriors(log_alpha, log_beta)
             total += ll
-        return total, np.vstack(gammas)
+        return total, gamma
 
     def decode(
         self, X: ArrayLike, lengths: ArrayLike | None = None, algorithm: str | None = None
@@ -469,17 +474,20 @@ class _BaseHMM:
         log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
         stats: dict[str, Any] = {"start": np.zeros(K), "trans": np.zeros((K, K))}
         self._init_emission_stats(stats)
-        total = 0.0
-        for seq in _split(X, lengths):
-            log_b = self._log_emission(seq)
+        # The emission log-densities of every sequence at once, then the compiled
+        # recursions sequence by sequence, then the emission statistics at once.
+        log_b_all = self._log_emission(X)
+        total, gamma = 0.0, np.empty_like(log_b_all)
+        for start, end in _bounds(lengths, len(X)):
+            log_b = log_b_all[start:end]
             log_alpha, ll = _kernels.forward(log_pi, log_A, log_b)
             _check_possible(ll)
             log_beta = _kernels.backward(log_A, log_b)
-            gamma = np.exp(log_normalize(log_alpha + log_beta, axis=1)[0])
-            stats["start"] += gamma[0]
+            gamma[start:end] = _kernels.state_posteriors(log_alpha, log_beta)
+            stats["start"] += gamma[start]
             stats["trans"] += _kernels.xi_sum(log_alpha, log_beta, log_A, log_b, ll)
-            self._accumulate_emission_stats(stats, seq, gamma)
             total += ll
+        self._accumulate_emission_stats(stats, X, gamma)
         return stats, total
 
     def _m_step(self, stats: dict[str, Any]) -> None:
@@ -671,8 +679,9 @@ class CategoricalHMM(_BaseHMM):
         self, stats: dict[str, Any], X: FloatArray, gamma: FloatArray
     ) -> None:
         symbols = X[:, 0].astype(np.intp)
-        for m in np.unique(symbols):  # sum_t gamma_t(i) [o_t = m]
-            stats["obs"][:, m] += gamma[symbols == m].sum(axis=0)
+        M = stats["obs"].shape[1]
+        for i in range(gamma.shape[1]):  # sum_t gamma_t(i) [o_t = m], for every m at once
+            stats["obs"][i] += np.bincount(symbols, weights=gamma[:, i], minlength=M)
 
     def _m_step_emission(self, stats: dict[str, Any]) -> None:
         if "e" in self.params:

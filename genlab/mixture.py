@@ -378,10 +378,17 @@ class GaussianMixture:
         return resp
 
     def _initialize(self, X: FloatArray, rng: np.random.Generator) -> None:
-        nk, means, covariances = _gaussian_parameters(
-            X - self._center, self._initial_resp(X, rng), self.reg_covar, self.covariance_type
-        )
-        means = means + self._center
+        given = (self.weights_init, self.means_init, self.precisions_init)
+        if any(p is None for p in given):
+            # Initial responsibilities (k-means by default) for what was not given.
+            nk, means, covariances = _gaussian_parameters(
+                X - self._center,
+                self._initial_resp(X, rng),
+                self.reg_covar,
+                self.covariance_type,
+            )
+            means = means + self._center
+        # Every parameter given: no k-means, no work that the given values make unnecessary.
         self.weights_ = (
             nk / len(X)
             if self.weights_init is None

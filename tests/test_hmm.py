@@ -96,6 +96,9 @@ def test_compiled_kernels_equal_the_reference():
         rtol=1e-10,
         atol=1e-12,
     )
+    assert_allclose(
+        kernels.state_posteriors(la, lb), posteriors(la, lb, log_A, log_b)[0], rtol=1e-12
+    )
     lp, path = viterbi(log_pi, log_A, log_b)
     lp_k, path_k = kernels.viterbi(log_pi, log_A, log_b)
     assert lp_k == pytest.approx(lp, rel=1e-13)
