@@ -111,8 +111,11 @@ def pytest_configure(config: Any) -> None:
     if config.getoption("--foreign-machine", default=False):
         os.environ.update(foreign_machine_environment())
         os.environ.update(pinned_environment())
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "master")
-        cpu = bind_to_one_cpu(worker)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        distributing = worker is None and config.getoption("numprocesses", default=None)
+        # The xdist controller stays unbound: its workers inherit its CPUs and each takes
+        # one of them (gw0 the first, gw1 the second, ...).
+        cpu = None if distributing else bind_to_one_cpu(worker or "gw0")
         config.foreign_machine = {
             "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES", ""),
             "MKL_ENABLE_INSTRUCTIONS": os.environ["MKL_ENABLE_INSTRUCTIONS"],
