@@ -44,7 +44,7 @@ serve: $(STAMP) $(MATHJAX)  ## build the book and serve it on http://127.0.0.1:8
 	$(PY) scripts/build_book.py --serve
 
 test: $(STAMP) $(MATHJAX)  ## run every test: lint, types, unit, notebooks (nbval), browser, portability
-	scripts/ensure_system_deps.sh chromium
+	scripts/ensure_system_deps.sh chromium cc
 	$(MAKE) --no-print-directory lint typecheck pytest portability
 
 lint: $(STAMP)

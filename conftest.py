@@ -12,9 +12,13 @@ under them, and every notebook kernel that nbval starts inherits them, exactly a
 time as if on another course machine: NumPy's SIMD code paths lowered to its baseline
 (``NPY_DISABLE_CPU_FEATURES`` lists every dispatched feature this processor has), another
 MKL instruction set requested (``MKL_ENABLE_INSTRUCTIONS``), another number of CPUs
-(each xdist worker, and so each of its kernels, is bound to a single CPU) and other thread
-counts in the caller's environment. The pins still apply, and the stored outputs must
-still match. ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are never touched.
+(each xdist worker, and so each of its kernels, is bound to a single CPU), other thread
+counts in the caller's environment, and the last bits of another processor's kernels:
+``tests/foreign_kernels.c``, compiled here and preloaded into every kernel, moves a quarter
+of the results of NumPy's ``exp``, ``log``, ... and of its BLAS (and of SciPy's Cholesky
+factorisation) by one unit in the last place, as NumPy's AVX-512 code or another OpenBLAS
+kernel would. The pins still apply, and the stored outputs must still match.
+``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are never touched.
 
 **Figures.** nbval skips PNG outputs unless told otherwise. The course promises that every
 stored output is what the code produces, figures included, so PNG (and JPEG) outputs are
@@ -25,8 +29,11 @@ versions pinned by constraints.txt, and are deterministic given the fixed seeds.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from genlab.reproducibility import FORBIDDEN, PINNED_ENVIRONMENT, pinned_environment
@@ -79,6 +86,32 @@ def numpy_dispatched_features() -> list[str]:
     return result.stdout.split()
 
 
+ROOT = Path(__file__).resolve().parent
+FOREIGN_KERNELS_SOURCE = ROOT / "tests" / "foreign_kernels.c"
+FOREIGN_KERNELS_LIBRARY = ROOT / "_build" / "foreign" / "libforeign_kernels.so"
+
+
+def build_foreign_kernels() -> Path:
+    """Compile tests/foreign_kernels.c (once; atomically, as xdist workers race)."""
+    target = FOREIGN_KERNELS_LIBRARY
+    if target.exists() and target.stat().st_mtime >= FOREIGN_KERNELS_SOURCE.stat().st_mtime:
+        return target
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise RuntimeError(
+            "the portability pass needs a C compiler to build tests/foreign_kernels.c: "
+            "apt-get install gcc (scripts/ensure_system_deps.sh cc)"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        built = Path(scratch) / target.name
+        source = str(FOREIGN_KERNELS_SOURCE)
+        command = [compiler, "-O2", "-shared", "-fPIC", "-o", str(built), source, "-ldl", "-lm"]
+        subprocess.run(command, check=True)
+        os.replace(built, target)
+    return target
+
+
 def foreign_machine_environment() -> dict[str, str]:
     """The variables the foreign-machine pass adds (the pins are applied on top)."""
     features = numpy_dispatched_features()
@@ -91,6 +124,9 @@ def foreign_machine_environment() -> dict[str, str]:
     }
     if features:
         foreign["NPY_DISABLE_CPU_FEATURES"] = " ".join(features)
+    if sys.platform.startswith("linux"):
+        preload = [str(build_foreign_kernels()), os.environ.get("LD_PRELOAD", "")]
+        foreign["LD_PRELOAD"] = ":".join(p for p in preload if p)
     assert not FORBIDDEN & foreign.keys()
     return foreign
 
@@ -119,6 +155,7 @@ def pytest_configure(config: Any) -> None:
         config.foreign_machine = {
             "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES", ""),
             "MKL_ENABLE_INSTRUCTIONS": os.environ["MKL_ENABLE_INSTRUCTIONS"],
+            "LD_PRELOAD": os.environ.get("LD_PRELOAD", ""),
             "cpu": cpu,
         }
 

@@ -2,17 +2,19 @@
 # Install the system packages the book and its tests need, if they are missing:
 #   npm      (MathJax for the rendered book comes from the npm registry)
 #   chromium (Debian's browser, driven by Playwright in the browser test)
-# Usage: scripts/ensure_system_deps.sh [npm] [chromium]   (default: both)
+#   cc       (a C compiler: the portability pass builds tests/foreign_kernels.c)
+# Usage: scripts/ensure_system_deps.sh [npm] [chromium] [cc]   (default: all three)
 set -euo pipefail
 
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(npm chromium)
+[ ${#wanted[@]} -eq 0 ] && wanted=(npm chromium cc)
 
 missing=()
 for dep in "${wanted[@]}"; do
   case "$dep" in
     npm) command -v npm >/dev/null 2>&1 || missing+=(nodejs npm) ;;
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+    cc) command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev) ;;
     *) echo "ensure_system_deps: unknown dependency '$dep'" >&2; exit 2 ;;
   esac
 done
