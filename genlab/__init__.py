@@ -28,21 +28,30 @@ book that introduces it. The modules are small and follow the book:
     (PyTorch; import it explicitly, like ``genlab.vae``).
 ``genlab.datasets``
     Small data sets that ship with the package (no downloads).
+``genlab.reproducibility``
+    The pinned arithmetic under which the book's outputs are identical on every machine.
+
+Submodules are imported on first use, so ``import genlab`` is cheap.
 """
 
 from __future__ import annotations
 
-from genlab import (
-    cluster,
-    datasets,
-    gaussian,
-    hmm,
-    mixture,
-    naive_bayes,
-    numerics,
-    plotting,
-    text,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from genlab import (
+        cluster,
+        datasets,
+        gaussian,
+        hmm,
+        mixture,
+        naive_bayes,
+        numerics,
+        plotting,
+        reproducibility,
+        text,
+    )
 
 __all__ = [
     "__version__",
@@ -54,6 +63,22 @@ __all__ = [
     "naive_bayes",
     "numerics",
     "plotting",
+    "reproducibility",
     "text",
 ]
 __version__ = "0.1.0"
+
+_SUBMODULES = frozenset(__all__) - {"__version__"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a submodule on first use (``genlab.hmm`` loads numba, which takes a while)."""
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"genlab.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'genlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBMODULES)

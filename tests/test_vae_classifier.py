@@ -168,7 +168,7 @@ def test_classifier_bad_input(digits):
 @pytest.mark.slow
 def test_two_latent_features_classify_worse_than_the_class_conditional_likelihood():
     # Chapter 7, exercise 2: an unconditional VAE's 2-D codes, classified by one Gaussian
-    # per class, lose much of the information (about 0.76 with the chapter's split and
+    # per class, lose much of the information (about 0.71 with the chapter's split and
     # seeds, against 0.98 for the conditional VAE's likelihood).
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -188,9 +188,9 @@ def test_two_latent_features_classify_worse_than_the_class_conditional_likelihoo
     # (genlab.reproducibility, applied by conftest.py), as the notebooks do.
     torch.manual_seed(2026)
     vae = VAE(input_dim=64, hidden_dim=256, latent_dim=2)
-    train(vae, X_train, epochs=100, batch_size=128, lr=2e-3, seed=2026, progress=False)
+    train(vae, X_train, epochs=60, batch_size=128, lr=2e-3, seed=2026, progress=False)
     with torch.no_grad():
         codes_train = vae.encode(torch.tensor(X_train, dtype=torch.float32))[0].numpy()
         codes_test = vae.encode(torch.tensor(X_test, dtype=torch.float32))[0].numpy()
     accuracy = GaussianClassifier().fit(codes_train, y_train).score(codes_test, y_test)
-    assert 0.72 < accuracy < 0.82
+    assert 0.66 < accuracy < 0.76
