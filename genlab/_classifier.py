@@ -1,58 +1,65 @@
-r"""The shared machinery of genlab's generative classifiers.
+r"""The shared machinery of genlab's generative classifiers: one contract for the family.
 
 A generative classifier models :math:`p(c)` and :math:`p(x \mid c)` for every class and
 classifies with Bayes' theorem. Everything after fitting is the same for every such model:
 the log joint, the posterior by log-sum-exp, the most probable class, accuracy, and
-ancestral sampling. Subclasses provide ``_joint_log_likelihood`` (the log joint of each
-class), ``_prior`` and ``_sample_features``.
+ancestral sampling. A subclass (see ``CONTRIBUTING`` in the README: "Adding a model")
+
+* declares ``_parameter_constraints`` for its ``__init__`` parameters and validates them
+  with ``self._validate_params()`` at the start of ``fit``;
+* in ``fit``, checks its input with ``_check_X(X, reset=True)`` and ``check_labels``, finds
+  the classes with ``_check_classes``, and sets the priors with ``_fit_priors`` (the one
+  prior attribute, ``priors_``);
+* implements the two abstract hooks, :meth:`GenerativeClassifier._joint_log_likelihood`
+  and :meth:`GenerativeClassifier._sample_features`, and may override ``_check_X`` (for
+  example to require counts).
 
 Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from genlab._base import BaseEstimator, ClassifierMixin
 from genlab._validation import (
     check_array,
-    check_consistent_length,
     check_is_fitted,
+    check_labels,
     check_probability_vector,
     check_random_state,
+    check_sample_weight,
 )
 from genlab.numerics import log_normalize
+
+__all__ = ["GenerativeClassifier", "check_labels", "check_sample_weight"]
 
 FloatArray = NDArray[np.float64]
 
 
-def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> FloatArray:
-    if sample_weight is None:
-        return np.ones(n_samples)
-    w = check_array(sample_weight, name="sample_weight", ndim=1)
-    if len(w) != n_samples:
-        raise ValueError(f"sample_weight has {len(w)} entries for {n_samples} samples")
-    if np.any(w < 0):
-        raise ValueError("sample_weight has negative entries")
-    return w
+class GenerativeClassifier(ClassifierMixin, BaseEstimator, ABC):
+    """Prediction, scoring and sampling for a classifier that models p(c) and p(x | c).
 
+    Introduced in the chapter "Naive Bayes".
 
-def check_labels(y: ArrayLike, n_samples: int) -> NDArray[Any]:
-    labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise ValueError(f"y must be 1-dimensional, shape (n_samples,); got shape {labels.shape}")
-    check_consistent_length(X=np.empty(n_samples), y=labels)
-    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
-        raise ValueError("y contains NaN or infinity")
-    return labels
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    class_count_ : ndarray of shape (n_classes,)
+        Number (total weight) of training samples per class.
+    priors_ : ndarray of shape (n_classes,)
+        The class priors :math:`p(c)` used for prediction (scikit-learn's estimators call
+        them ``class_prior_`` or ``priors_``; genlab's naive Bayes models keep
+        scikit-learn's names as aliases).
+    n_features_in_ : int
+    """
 
-
-class GenerativeClassifier:
-    """Prediction, scoring and sampling for a classifier that models p(c) and p(x | c)."""
-
-    _fitted_attributes: tuple[str, ...] = ("classes_",)
+    _fitted_attributes: tuple[str, ...] = ("classes_", "priors_")
     classes_: NDArray[Any]
     class_count_: FloatArray
     priors_: FloatArray
@@ -189,36 +196,56 @@ class GenerativeClassifier:
         classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(
-                f"at least two classes are needed to fit a classifier; got {len(classes)}"
+                f"at least two classes are needed to fit a classifier; got {len(classes)} class"
+                + (f" ({classes[0]!r})" if len(classes) else "")
             )
         return classes
 
-    def _fit_priors(self, class_count: ArrayLike) -> None:
-        """Set ``class_count_`` and ``priors_`` from the counts of the classes.
+    def _fit_priors(
+        self,
+        class_count: ArrayLike,
+        *,
+        fixed: ArrayLike | None = None,
+        name: str = "priors",
+        fit: bool = True,
+    ) -> None:
+        """Set ``class_count_`` and ``priors_`` (the one prior attribute).
 
-        The priors are the class frequencies, or the estimator's fixed ``priors``
-        (validated: non-negative, summing to 1, one per class).
+        Parameters
+        ----------
+        class_count : array_like of shape (n_classes,)
+            Number (total weight) of training samples per class.
+        fixed : array_like of shape (n_classes,), optional
+            Fixed priors (validated: non-negative, summing to 1, one per class).
+        name : str
+            The parameter that holds ``fixed``, for error messages.
+        fit : bool
+            Without fixed priors: the class frequencies (True) or uniform priors.
         """
         self.class_count_ = np.asarray(class_count, dtype=np.float64)
-        fixed = getattr(self, "priors", None)
-        if fixed is None:
-            self.priors_ = self.class_count_ / self.class_count_.sum()
-            return
-        priors = check_probability_vector(fixed, name="priors")
-        if len(priors) != len(self.class_count_):
-            raise ValueError(
-                f"priors has {len(priors)} entries for {len(self.class_count_)} classes"
-            )
-        self.priors_ = priors
+        k = len(self.class_count_)
+        if fixed is not None:
+            priors = check_probability_vector(fixed, name=name)
+            if len(priors) != k:
+                raise ValueError(f"{name} has {len(priors)} entries for {k} classes")
+            self.priors_ = priors
+        elif fit:
+            total = self.class_count_.sum()
+            if not total > 0:
+                raise ValueError("the samples' weights sum to zero: no class has any weight")
+            self.priors_ = self.class_count_ / total
+        else:
+            self.priors_ = np.full(k, 1.0 / k)
 
     def _log_prior(self) -> FloatArray:
-        with np.errstate(divide="ignore"):  # a prior of 0 gives -inf, by design
-            return np.asarray(np.log(self._prior()), dtype=np.float64)
+        r""":math:`\log p(c)`; a prior of 0 gives ``-inf``, by design."""
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.log(self.priors_), dtype=np.float64)
 
-    # ------------------------------------------------------------------ hooks
     def _prior(self) -> FloatArray:
         return np.asarray(self.priors_, dtype=np.float64)
 
+    # ------------------------------------------------------------------ hooks
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
         return self._check_n_features(check_array(X, name="X"), reset=reset)
 
@@ -227,13 +254,41 @@ class GenerativeClassifier:
             check_is_fitted(self, self._fitted_attributes)
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
-                    f"with {self.n_features_in_}"
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
                 )
         return X
 
-    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        raise NotImplementedError
+    @abstractmethod
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Any:
+        """Fit the priors and the class-conditional densities to labelled data."""
 
+    @abstractmethod
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        r"""The log joint :math:`\log p(c) + \log p(x \mid c)` of validated samples.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Already checked by ``_check_X``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; ``-inf`` where a class is impossible.
+        """
+
+    @abstractmethod
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
-        raise NotImplementedError
+        r"""Draw one feature vector from :math:`p(x \mid c)` for each class index.
+
+        Parameters
+        ----------
+        idx : ndarray of int, shape (n_samples,)
+            Indices into ``classes_``.
+        rng : numpy Generator
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """

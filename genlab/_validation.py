@@ -10,26 +10,63 @@ wrong thing is told what to change.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "InvalidInputError",
     "NotFittedError",
     "check_array",
     "check_consistent_length",
     "check_is_fitted",
+    "check_labels",
     "check_nonnegative_counts",
     "check_positive",
     "check_probability_vector",
     "check_random_state",
+    "check_sample_weight",
     "check_stochastic_matrix",
 ]
 
 
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a model is used before ``fit`` (as in scikit-learn)."""
+_NOT_FITTED: list[type[Exception]] = []
+
+if TYPE_CHECKING:
+
+    class NotFittedError(ValueError, AttributeError):
+        """Raised when a model is used before ``fit`` (as in scikit-learn)."""
+
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name == "NotFittedError":
+            return _not_fitted_error()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _not_fitted_error() -> type[Exception]:
+    """Genlab's NotFittedError, created on first use.
+
+    It subclasses scikit-learn's ``NotFittedError`` where scikit-learn is installed, so
+    that ``except sklearn.exceptions.NotFittedError`` catches genlab's too, without
+    importing scikit-learn (a second's work) before an estimator is misused. Without
+    scikit-learn it subclasses ``ValueError`` and ``AttributeError``, as scikit-learn's
+    does.
+    """
+    if not _NOT_FITTED:
+        try:
+            from sklearn.exceptions import NotFittedError as sklearn_error
+
+            bases: tuple[type, ...] = (sklearn_error,)
+        except ImportError:  # pragma: no cover - scikit-learn is a test dependency
+            bases = (ValueError, AttributeError)
+        doc = "Raised when a model is used before ``fit`` (as in scikit-learn)."
+        _NOT_FITTED.append(
+            type("NotFittedError", bases, {"__doc__": doc, "__module__": "genlab._validation"})
+        )
+    return _NOT_FITTED[0]
 
 
 def check_array(
@@ -68,21 +105,42 @@ def check_array(
         If the input is not numeric, has the wrong number of dimensions, too
         few samples or features, or contains NaN or infinity.
     """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise ValueError(
+            f"{name} is a sparse matrix; genlab's models need a dense array: use X.toarray()"
+        )
+    raw = np.asarray(X)
+    if raw.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} has complex entries; genlab's models need "
+            "real numbers"
+        )
     try:
-        arr = np.asarray(X, dtype=np.float64)
+        arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric array; got {type(X).__name__}") from exc
+        raise InvalidInputError(f"{name} must be a numeric array: {exc}") from exc
     if arr.ndim != ndim:
         shape = "(n_samples, n_features)" if ndim == 2 else "(n_samples,)"
-        hint = " Reshape with X.reshape(-1, 1) for a single feature." if arr.ndim == 1 else ""
+        hint = (
+            " Reshape your data: X.reshape(-1, 1) for a single feature, X.reshape(1, -1) "
+            "for a single sample."
+            if arr.ndim == 1
+            else ""
+        )
         raise ValueError(
             f"{name} must be {ndim}-dimensional with shape {shape}; "
             f"got {arr.ndim} dimension(s), shape {arr.shape}.{hint}"
         )
     if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} required")
+        raise ValueError(
+            f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a minimum of "
+            f"{min_samples} is required."
+        )
     if ndim == 2 and arr.shape[1] < min_features:
-        raise ValueError(f"{name} has {arr.shape[1]} feature(s); at least {min_features} required")
+        raise ValueError(
+            f"{name} has {arr.shape[1]} feature(s) (shape={arr.shape}) while a minimum of "
+            f"{min_features} is required."
+        )
     # Fast path: the sum of finite numbers is finite unless it overflows, and then the
     # element-wise check in _raise_if_nonfinite decides.
     if not allow_nonfinite:
@@ -127,9 +185,95 @@ def check_nonnegative_counts(X: ArrayLike, *, name: str = "X") -> NDArray[np.flo
         _raise_if_nonfinite(arr, name)
     if lo < 0:
         raise ValueError(
-            f"{name} must hold non-negative counts; it has negative entries (smallest {float(lo)})"
+            f"Negative values in data: {name} must hold non-negative counts; it has negative "
+            f"entries (smallest {float(lo)})"
         )
     return arr
+
+
+class InvalidInputError(ValueError, TypeError):
+    """Input of the wrong kind (text where numbers are needed, ...).
+
+    A ``ValueError``, like every genlab input error, and also a ``TypeError``, which is
+    what scikit-learn's tools expect for input of the wrong type.
+    """
+
+
+def check_labels(
+    y: ArrayLike, n_samples: int, *, estimator: str = "this estimator"
+) -> NDArray[Any]:
+    """Check class labels: one per sample, 1-D, and labels rather than measurements.
+
+    Labels may be integers, strings or any other sortable values. A float array whose
+    values are not all integers is a continuous target (a regression problem), and is
+    refused rather than turned into one class per distinct value.
+
+    Parameters
+    ----------
+    y : array_like of shape (n_samples,)
+    n_samples : int
+        The number of samples in ``X``.
+    estimator : str
+        The estimator's name, for error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
+    if y is None:
+        raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"y must be 1-dimensional, shape (n_samples,); got shape {labels.shape}"
+            + (
+                " (use y.ravel() for a column)"
+                if labels.ndim == 2 and labels.shape[1] == 1
+                else ""
+            )
+        )
+    check_consistent_length(X=np.empty(n_samples), y=labels)
+    if labels.dtype.kind == "c":
+        raise ValueError("Complex data not supported: y has complex labels")
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)):
+            raise ValueError("y contains NaN or infinity")
+        if np.any(labels != np.round(labels)):
+            raise ValueError(
+                "Unknown label type: y is continuous (its values are not all integers); a "
+                "classifier needs class labels (integers or strings), not measurements"
+            )
+    if labels.dtype.kind == "O":
+        try:
+            np.unique(labels)
+        except TypeError as exc:
+            raise ValueError(f"y's labels cannot be sorted (mixed types?): {exc}") from None
+    return labels
+
+
+def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int) -> NDArray[np.float64]:
+    """Check sample weights: one finite, non-negative weight per sample, not all zero.
+
+    Parameters
+    ----------
+    sample_weight : array_like of shape (n_samples,) or None
+        None means a weight of 1 for every sample.
+    n_samples : int
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples,)
+    """
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = check_array(sample_weight, name="sample_weight", ndim=1, min_samples=0)
+    if len(w) != n_samples:
+        raise ValueError(f"sample_weight has {len(w)} entries for {n_samples} samples")
+    if np.any(w < 0):
+        raise ValueError("sample_weight has negative entries")
+    if n_samples and not w.sum() > 0:
+        raise ValueError("sample_weight sums to zero: at least one sample needs a weight")
+    return w
 
 
 def check_consistent_length(**arrays: NDArray[Any]) -> int:
@@ -268,7 +412,7 @@ def check_is_fitted(estimator: object, attributes: Iterable[str]) -> None:
     """
     missing = [a for a in attributes if not hasattr(estimator, a)]
     if missing:
-        raise NotFittedError(
+        raise _not_fitted_error()(
             f"this {type(estimator).__name__} is not fitted yet (missing {missing}); "
             "call fit first"
         )

@@ -22,9 +22,13 @@ Introduced in the book's chapter "Gaussian mixtures and the EM algorithm"
 
 from __future__ import annotations
 
+import numbers
+from typing import Any, ClassVar
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from genlab._base import BaseEstimator, ClusterMixin, Interval, Options
 from genlab._validation import check_array, check_is_fitted, check_random_state
 from genlab.numerics import first_best
 
@@ -150,7 +154,7 @@ def kmeans_plusplus(
     return X_[idx].copy(), idx
 
 
-class KMeans:
+class KMeans(ClusterMixin, BaseEstimator):
     """k-means clustering by Lloyd's algorithm.
 
     Introduced in the chapter "Gaussian mixtures and the EM algorithm".
@@ -183,6 +187,16 @@ class KMeans:
         Assign/update rounds of the kept run.
     n_features_in_ : int
     """
+
+    _fitted_attributes = ("cluster_centers_", "labels_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_clusters": [Interval(numbers.Integral, 1, None)],
+        "init": [Options({"k-means++", "random"}), "array-like"],
+        "n_init": [Interval(numbers.Integral, 1, None)],
+        "max_iter": [Interval(numbers.Integral, 1, None)],
+        "tol": [Interval(numbers.Real, 0, None)],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -248,13 +262,17 @@ class KMeans:
         -------
         self
         """
+        self._validate_params()
         X_ = check_array(X, name="X")
         if not 1 <= int(self.n_clusters) <= len(X_):
             raise ValueError(
                 f"n_clusters must be between 1 and n_samples={len(X_)}; got {self.n_clusters}"
             )
-        if int(self.n_init) < 1:
-            raise ValueError(f"n_init must be >= 1; got {self.n_init}")
+        if isinstance(self.init, str) and len(np.unique(X_, axis=0)) < int(self.n_clusters):
+            raise ValueError(
+                f"X has only {len(np.unique(X_, axis=0))} distinct points, fewer than "
+                f"n_clusters={self.n_clusters}: some clusters would be empty"
+            )
         if not isinstance(self.init, str) and int(self.n_init) != 1:
             raise ValueError("n_init must be 1 when init is an array of centres")
         rng = check_random_state(self.random_state)
@@ -314,7 +332,8 @@ class KMeans:
         X_ = check_array(X, name="X")
         if X_.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X_.shape[1]} features, but KMeans was fitted with {self.n_features_in_}"
+                f"X has {X_.shape[1]} features, but KMeans is expecting {self.n_features_in_} "
+                "features as input"
             )
         distances = _squared_distances(X_ - self._center, self.cluster_centers_ - self._center)
         return np.asarray(np.argmin(distances, axis=1))

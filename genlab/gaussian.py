@@ -33,17 +33,19 @@ Bayes classifier" (``book/gaussian/gaussian.ipynb``).
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cholesky
 from scipy.linalg.lapack import dtrtri
 
-from genlab._classifier import GenerativeClassifier, check_labels
+from genlab._base import BaseEstimator, DensityMixin, Interval
+from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
-    check_positive,
+    check_labels,
     check_random_state,
 )
 
@@ -156,7 +158,7 @@ def _cholesky(covariance: FloatArray, what: str) -> FloatArray:
     return np.asarray(scale[:, None] * L_corr, dtype=np.float64)
 
 
-class MultivariateNormal:
+class MultivariateNormal(DensityMixin, BaseEstimator):
     r"""The multivariate normal distribution :math:`\mathcal N(\mu, \Sigma)`.
 
     Fit it to data by maximum likelihood (Eqs. 22-23 of Lipiński 2024),
@@ -192,29 +194,35 @@ class MultivariateNormal:
     n_features_in_ : int
     """
 
+    _fitted_attributes = ("mean_", "covariance_", "cholesky_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "ddof": [Interval(numbers.Integral, 0, 1)],
+        "reg_covar": [Interval(numbers.Real, 0, None)],
+    }
+
     def __init__(self, *, ddof: int = 0, reg_covar: float = 0.0) -> None:
         self.ddof = ddof
         self.reg_covar = reg_covar
 
-    def fit(self, X: ArrayLike) -> MultivariateNormal:
+    def fit(self, X: ArrayLike, y: Any = None) -> MultivariateNormal:
         """Estimate the mean and covariance from samples.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
             At least two samples; without ``reg_covar``, more samples than features.
+        y : ignored
 
         Returns
         -------
         self
         """
-        if self.ddof not in (0, 1):
-            raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
+        self._validate_params()
         return self._fit_rows(check_array(X, name="X", min_samples=2))
 
     def _fit_rows(self, X_: FloatArray) -> MultivariateNormal:
         """Fit to rows that are already validated (finite, 2-D)."""
-        reg = check_positive(self.reg_covar, name="reg_covar", strict=False)
+        reg = float(self.reg_covar)
         k, d = X_.shape
         if k <= d and reg == 0:
             raise ValueError(
@@ -253,8 +261,9 @@ class MultivariateNormal:
         -------
         MultivariateNormal
         """
-        mu = check_array(mean, name="mean", ndim=1)
-        cov = check_array(covariance, name="covariance", min_samples=1)
+        # Copies: the distribution must not change when the caller's arrays do.
+        mu = check_array(mean, name="mean", ndim=1).copy()
+        cov = check_array(covariance, name="covariance", min_samples=1).copy()
         d = len(mu)
         if cov.shape != (d, d):
             raise ValueError(
@@ -277,7 +286,8 @@ class MultivariateNormal:
         X_ = check_array(arr[None, :] if single else arr, name="X")
         if X_.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X_.shape[1]} features; the distribution has {self.n_features_in_}"
+                f"X has {X_.shape[1]} features, but MultivariateNormal is expecting "
+                f"{self.n_features_in_} features as input"
             )
         return X_, single
 
@@ -309,6 +319,33 @@ class MultivariateNormal:
         X_, single = self._check_rows(X)
         out = self._logpdf_rows(X_)
         return float(out[0]) if single else out
+
+    def score_samples(self, X: ArrayLike) -> FloatArray:
+        """Log-density of each row of ``X`` (scikit-learn's name for :meth:`logpdf` on rows).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self._logpdf_rows(self._check_rows(check_array(X, name="X"))[0])
+
+    def score(self, X: ArrayLike, y: Any = None) -> float:
+        """Mean log-density of the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        float
+        """
+        return float(np.mean(self.score_samples(X)))
 
     def pdf(self, X: ArrayLike) -> Any:
         """Density, ``exp(logpdf(X))``; prefer :meth:`logpdf` in high dimension.
@@ -409,7 +446,12 @@ class GaussianClassifier(GenerativeClassifier):
     n_features_in_ : int
     """
 
-    _fitted_attributes = ("classes_", "means_", "covariances_")
+    _fitted_attributes = ("classes_", "means_", "covariances_", "priors_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "priors": ["array-like", None],
+        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "ddof": [Interval(numbers.Integral, 0, 1)],
+    }
 
     def __init__(
         self, *, priors: ArrayLike | None = None, reg_covar: float = 0.0, ddof: int = 0
@@ -431,11 +473,9 @@ class GaussianClassifier(GenerativeClassifier):
         -------
         self
         """
-        if self.ddof not in (0, 1):
-            raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
-        check_positive(self.reg_covar, name="reg_covar", strict=False)
-        X_ = check_array(X, name="X")
-        labels = check_labels(y, len(X_))
+        self._validate_params()
+        X_ = self._check_X(X, reset=True)
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
         classes = self._check_classes(labels)
         components = []
         for c in classes:
@@ -453,7 +493,7 @@ class GaussianClassifier(GenerativeClassifier):
         self.means_ = np.array([m.mean_ for m in components])
         self.covariances_ = np.array([m.covariance_ for m in components])
         self._components = components
-        self._fit_priors(np.array([np.sum(labels == c) for c in classes]))
+        self._fit_priors(np.array([np.sum(labels == c) for c in classes]), fixed=self.priors)
         return self
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:

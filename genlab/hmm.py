@@ -37,17 +37,18 @@ Introduced in the book's chapter "Hidden Markov models" (``book/hmm/hmm.ipynb``)
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from genlab import _hmm_kernels as _kernels
+from genlab._base import BaseEstimator, Interval, Options
 from genlab._validation import (
     check_array,
     check_is_fitted,
-    check_positive,
     check_probability_vector,
     check_random_state,
     check_stochastic_matrix,
@@ -241,31 +242,37 @@ def _check_possible(log_likelihood: float) -> None:
         )
 
 
-class _BaseHMM:
-    """Shared by both HMMs: initial and transition probabilities, EM, inference."""
+class _BaseHMM(BaseEstimator):
+    """Shared by both HMMs: initial and transition probabilities, EM, inference.
+
+    A subclass defines the emission model through nine hooks, each documented below:
+    ``_check_X`` and ``_check_emission`` (validation), ``_initialize_emission``,
+    ``_log_emission`` (the log-densities that the recursions use), ``_init_emission_stats``,
+    ``_accumulate_emission_stats`` and ``_m_step_emission`` (Baum-Welch's M-step),
+    ``_n_emission_parameters`` (for BIC and AIC) and ``_sample_emissions``.
+    """
 
     _emission_letter = "e"
+    _fitted_attributes = ("startprob_", "transmat_")
     startprob_: FloatArray
     transmat_: FloatArray
+    n_components: int
+    n_iter: int
+    tol: float
+    params: str
+    init_params: str
+    algorithm: str
+    random_state: int | np.random.Generator | None
 
-    def __init__(
-        self,
-        n_components: int = 1,
-        *,
-        n_iter: int = 10,
-        tol: float = 1e-2,
-        params: str = "ste",
-        init_params: str = "ste",
-        algorithm: str = "viterbi",
-        random_state: int | np.random.Generator | None = None,
-    ) -> None:
-        self.n_components = n_components
-        self.n_iter = n_iter
-        self.tol = tol
-        self.params = params
-        self.init_params = init_params
-        self.algorithm = algorithm
-        self.random_state = random_state
+    _base_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [Interval(numbers.Integral, 1, None)],
+        "n_iter": [Interval(numbers.Integral, 1, None)],
+        "tol": [Interval(numbers.Real, 0, None)],
+        "params": ["string"],
+        "init_params": ["string"],
+        "algorithm": [Options({"viterbi", "map"})],
+        "random_state": ["random_state"],
+    }
 
     # ---------------------------------------------------------- validation
     def _check_structure(self) -> None:
@@ -280,12 +287,15 @@ class _BaseHMM:
         self._check_emission()
 
     def _check_emission(self) -> None:
+        """Check the emission parameters (and rebuild what depends on them)."""
         raise NotImplementedError
 
     def _check_X(self, X: ArrayLike, fitting: bool = False) -> FloatArray:
+        """Check observations: shape (n_samples, n_features) and the emission's domain."""
         raise NotImplementedError
 
     def _log_emission(self, X: FloatArray) -> FloatArray:
+        """Log b_j(o_t) for every observation (rows) and state (columns), C-contiguous."""
         raise NotImplementedError
 
     # --------------------------------------------------------------- infer
@@ -430,14 +440,10 @@ class _BaseHMM:
         -------
         self
         """
+        self._validate_params()
         for name, value in (("params", self.params), ("init_params", self.init_params)):
             if set(value) - set("st" + self._emission_letter):
                 raise ValueError(f"{name} has unknown letters: {value!r}")
-        if int(self.n_components) < 1:
-            raise ValueError(f"n_components must be >= 1; got {self.n_components}")
-        if int(self.n_iter) < 1:
-            raise ValueError(f"n_iter must be >= 1; got {self.n_iter}")
-        check_positive(self.tol, name="tol", strict=False)
         X_ = self._check_X(X, fitting=True)
         lens = _check_lengths(lengths, len(X_))
         rng = check_random_state(self.random_state)
@@ -453,6 +459,7 @@ class _BaseHMM:
                 self.converged_ = True
                 break
         self.n_iter_ = len(self.history_)
+        self.n_features_in_ = X_.shape[1]
         return self
 
     def _initialize(self, X: FloatArray, rng: np.random.Generator) -> None:
@@ -464,6 +471,7 @@ class _BaseHMM:
         self._initialize_emission(X, rng)
 
     def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
+        """Set initial emission parameters (those named in ``init_params``, or missing)."""
         raise NotImplementedError
 
     def _e_step(
@@ -502,14 +510,17 @@ class _BaseHMM:
         self._m_step_emission(stats)
 
     def _init_emission_stats(self, stats: dict[str, Any]) -> None:
+        """Add zeroed emission statistics to ``stats`` (the E-step's accumulator)."""
         raise NotImplementedError
 
     def _accumulate_emission_stats(
         self, stats: dict[str, Any], X: FloatArray, gamma: FloatArray
     ) -> None:
+        """Add the statistics of observations ``X`` with state posteriors ``gamma``."""
         raise NotImplementedError
 
     def _m_step_emission(self, stats: dict[str, Any]) -> None:
+        """Re-estimate the emission parameters named in ``params`` from ``stats``."""
         raise NotImplementedError
 
     # ------------------------------------------------------ model selection
@@ -519,6 +530,7 @@ class _BaseHMM:
         return (K - 1) + K * (K - 1) + self._n_emission_parameters()
 
     def _n_emission_parameters(self) -> int:
+        """Number of free emission parameters (for BIC and AIC)."""
         raise NotImplementedError
 
     def bic(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
@@ -581,6 +593,7 @@ class _BaseHMM:
         return self._sample_emissions(states, rng), states
 
     def _sample_emissions(self, states: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        """Draw one observation from each given state's emission distribution."""
         raise NotImplementedError
 
 
@@ -619,17 +632,36 @@ class CategoricalHMM(_BaseHMM):
     """
 
     emissionprob_: FloatArray
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_BaseHMM._base_constraints,
+        "n_features": [Interval(numbers.Integral, 1, None), None],
+    }
 
     def __init__(
-        self, n_components: int = 1, *, n_features: int | None = None, **kwargs: Any
+        self,
+        n_components: int = 1,
+        *,
+        n_features: int | None = None,
+        n_iter: int = 10,
+        tol: float = 1e-2,
+        params: str = "ste",
+        init_params: str = "ste",
+        algorithm: str = "viterbi",
+        random_state: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(n_components, **kwargs)
+        self.n_components = n_components
         self.n_features = n_features
+        self.n_iter = n_iter
+        self.tol = tol
+        self.params = params
+        self.init_params = init_params
+        self.algorithm = algorithm
+        self.random_state = random_state
 
     def _check_X(self, X: ArrayLike, fitting: bool = False) -> FloatArray:
-        arr = np.asarray(X)
-        if arr.ndim == 1:
-            arr = arr[:, None]
+        arr = X if hasattr(X, "toarray") else np.asarray(X)  # sparse: refused by check_array
+        if getattr(arr, "ndim", 2) == 1:
+            arr = np.asarray(arr)[:, None]
         X_ = check_array(arr, name="X")
         if X_.shape[1] != 1:
             raise ValueError(
@@ -637,15 +669,14 @@ class CategoricalHMM(_BaseHMM):
             )
         if np.any(X_ != np.round(X_)) or np.any(X_ < 0):
             raise ValueError("X must hold non-negative integer symbols")
-        M = (
-            self.n_features
-            if self.n_features is not None
-            else (
-                int(X_.max()) + 1
-                if fitting and not hasattr(self, "emissionprob_")
-                else self.emissionprob_.shape[1]
-            )
-        )
+        # The alphabet: n_features if given; at a fit that initialises the emissions, the
+        # symbols seen (so that a refit equals a fresh fit); otherwise the fitted one.
+        if self.n_features is not None:
+            M = int(self.n_features)
+        elif fitting and ("e" in self.init_params or not hasattr(self, "emissionprob_")):
+            M = int(X_.max()) + 1
+        else:
+            M = self.emissionprob_.shape[1]
         if X_.max() >= M:
             raise ValueError(f"X has symbol {int(X_.max())}, outside the alphabet 0..{M - 1}")
         self._n_symbols = int(M)
@@ -737,6 +768,12 @@ class GaussianHMM(_BaseHMM):
     _emission_letter = "mc"
     means_: FloatArray
     covars_: FloatArray
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_BaseHMM._base_constraints,
+        "covariance_type": [Options({"diag", "full"})],
+        "min_covar": [Interval(numbers.Real, 0, None)],
+        "covars_prior": [Interval(numbers.Real, 0, None)],
+    }
 
     def __init__(
         self,
@@ -745,19 +782,31 @@ class GaussianHMM(_BaseHMM):
         covariance_type: str = "diag",
         min_covar: float = 1e-3,
         covars_prior: float = 1e-2,
+        n_iter: int = 10,
+        tol: float = 1e-2,
         params: str = "stmc",
         init_params: str = "stmc",
-        **kwargs: Any,
+        algorithm: str = "viterbi",
+        random_state: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(n_components, params=params, init_params=init_params, **kwargs)
+        self.n_components = n_components
         self.covariance_type = covariance_type
         self.min_covar = min_covar
         self.covars_prior = covars_prior
+        self.n_iter = n_iter
+        self.tol = tol
+        self.params = params
+        self.init_params = init_params
+        self.algorithm = algorithm
+        self.random_state = random_state
 
     def _check_X(self, X: ArrayLike, fitting: bool = False) -> FloatArray:
         X_ = check_array(X, name="X")
         if not fitting and hasattr(self, "means_") and X_.shape[1] != self.means_.shape[1]:
-            raise ValueError(f"X has {X_.shape[1]} features; the model has {self.means_.shape[1]}")
+            raise ValueError(
+                f"X has {X_.shape[1]} features, but GaussianHMM is expecting "
+                f"{self.means_.shape[1]} features as input"
+            )
         return X_
 
     def _check_emission(self) -> None:
@@ -794,6 +843,11 @@ class GaussianHMM(_BaseHMM):
         if "m" in self.init_params or not hasattr(self, "means_"):
             self.means_ = KMeans(K, random_state=rng).fit(X).cluster_centers_
         if "c" in self.init_params or not hasattr(self, "covars_"):
+            if len(X) < 2:
+                raise ValueError(
+                    f"GaussianHMM needs at least 2 samples to initialise its covariances; "
+                    f"got {len(X)} sample"
+                )
             cov = np.atleast_2d(np.cov(X.T)) + self.min_covar * np.eye(d)
             self.covars_ = (
                 np.tile(np.diag(cov), (K, 1))

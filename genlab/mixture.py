@@ -33,19 +33,21 @@ Introduced in the book's chapter "Gaussian mixtures and the EM algorithm"
 
 from __future__ import annotations
 
+import numbers
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cholesky
 from scipy.linalg.lapack import dtrtri
 
-from genlab._classifier import GenerativeClassifier, check_labels
+from genlab._base import BaseEstimator, DensityMixin, Interval, Options
+from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
     check_is_fitted,
-    check_positive,
+    check_labels,
     check_probability_vector,
     check_random_state,
 )
@@ -194,7 +196,7 @@ def _n_parameters(n_components: int, n_features: int, covariance_type: str) -> i
 
 
 # ------------------------------------------------------------------ the estimator
-class GaussianMixture:
+class GaussianMixture(DensityMixin, BaseEstimator):
     r"""Gaussian mixture model fitted by (soft or hard) EM.
 
     Introduced in the chapter "Gaussian mixtures and the EM algorithm".
@@ -269,6 +271,24 @@ class GaussianMixture:
     n_features_in_ : int
     """
 
+    _fitted_attributes = ("weights_", "means_", "covariances_", "precisions_cholesky_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [Interval(numbers.Integral, 1, None)],
+        "covariance_type": [Options(COVARIANCE_TYPES)],
+        "tol": [Interval(numbers.Real, 0, None)],
+        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "max_iter": [Interval(numbers.Integral, 1, None)],
+        "n_init": [Interval(numbers.Integral, 1, None)],
+        "init_params": [Options({"kmeans", "k-means++", "random"})],
+        "weights_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "precisions_init": ["array-like", None],
+        "random_state": ["random_state"],
+        "em": [Options({"soft", "hard"})],
+        "params": ["string"],
+        "keep_history": ["boolean"],
+    }
+
     def __init__(
         self,
         n_components: int = 1,
@@ -304,32 +324,16 @@ class GaussianMixture:
 
     # ---------------------------------------------------------------- checks
     def _check_parameters(self, X: FloatArray) -> None:
+        self._validate_params()
         n, d = X.shape
         K = int(self.n_components)
-        if K < 1:
-            raise ValueError(f"n_components must be >= 1; got {self.n_components}")
         if K > n:
             raise ValueError(
                 f"n_components={K} is larger than the number of samples ({n}): "
                 "each component needs at least one point"
             )
-        if self.covariance_type not in COVARIANCE_TYPES:
-            raise ValueError(
-                f"covariance_type must be one of {COVARIANCE_TYPES}; got {self.covariance_type!r}"
-            )
-        if self.init_params not in ("kmeans", "k-means++", "random"):
-            raise ValueError(
-                f"init_params must be 'kmeans', 'k-means++' or 'random'; got {self.init_params!r}"
-            )
-        if self.em not in ("soft", "hard"):
-            raise ValueError(f"em must be 'soft' or 'hard'; got {self.em!r}")
         if set(self.params) - set("wmc"):
             raise ValueError(f"params may contain only 'w', 'm' and 'c'; got {self.params!r}")
-        check_positive(self.reg_covar, name="reg_covar", strict=False)
-        check_positive(self.tol, name="tol", strict=False)
-        for name in ("max_iter", "n_init"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
         if self.weights_init is not None:
             w = check_probability_vector(self.weights_init, name="weights_init")
             if len(w) != K:
@@ -352,8 +356,8 @@ class GaussianMixture:
         X_ = check_array(X, name="X")
         if X_.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X_.shape[1]} features, but GaussianMixture was fitted with "
-                f"{self.n_features_in_}"
+                f"X has {X_.shape[1]} features, but GaussianMixture is expecting "
+                f"{self.n_features_in_} features as input"
             )
         return X_
 
@@ -788,10 +792,23 @@ class GaussianMixtureClassifier(GenerativeClassifier):
     priors_ : ndarray of shape (n_classes,)
     mixtures_ : list of GaussianMixture
         The fitted class-conditional mixtures, in the order of ``classes_``.
+    n_iter_ : ndarray of shape (n_classes,)
+        EM iterations of each class's mixture.
     n_features_in_ : int
     """
 
-    _fitted_attributes = ("classes_", "mixtures_")
+    _fitted_attributes = ("classes_", "mixtures_", "priors_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_components": [Interval(numbers.Integral, 1, None)],
+        "covariance_type": [Options(COVARIANCE_TYPES)],
+        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "priors": ["array-like", None],
+        "tol": [Interval(numbers.Real, 0, None)],
+        "max_iter": [Interval(numbers.Integral, 1, None)],
+        "n_init": [Interval(numbers.Integral, 1, None)],
+        "init_params": [Options({"kmeans", "k-means++", "random"})],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -829,8 +846,9 @@ class GaussianMixtureClassifier(GenerativeClassifier):
         -------
         self
         """
-        X_ = check_array(X, name="X")
-        labels = check_labels(y, len(X_))
+        self._validate_params()
+        X_ = self._check_X(X, reset=True)
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
         classes = self._check_classes(labels)
         rng = check_random_state(self.random_state)
         mixtures = []
@@ -852,7 +870,8 @@ class GaussianMixtureClassifier(GenerativeClassifier):
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
         self.mixtures_ = mixtures
-        self._fit_priors(np.array([np.sum(labels == c) for c in classes]))
+        self.n_iter_ = np.array([m.n_iter_ for m in mixtures])
+        self._fit_priors(np.array([np.sum(labels == c) for c in classes]), fixed=self.priors)
         return self
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:

@@ -29,17 +29,15 @@ Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.i
 
 from __future__ import annotations
 
-from typing import Any
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from genlab._classifier import GenerativeClassifier, check_labels, check_sample_weight
-from genlab._validation import (
-    check_nonnegative_counts,
-    check_positive,
-    check_probability_vector,
-)
+from genlab._base import Interval
+from genlab._classifier import GenerativeClassifier
+from genlab._validation import check_labels, check_nonnegative_counts, check_sample_weight
 from genlab.numerics import log_normalize
 
 __all__ = ["BernoulliNB", "GaussianNB", "MultinomialNB"]
@@ -54,13 +52,13 @@ class _BaseNB(GenerativeClassifier):
     """What every naive Bayes model shares: fitting from sufficient statistics, online.
 
     Prediction, scoring and sampling come from :class:`GenerativeClassifier`. A subclass
-    implements ``_check_X`` (its validation of features), ``_reset``,
-    ``_update`` (adding a batch of labelled data to its sufficient statistics),
-    ``_finalize`` (turning the statistics into parameters), ``_joint_log_likelihood``
-    and ``_sample_features``.
+    implements the hooks ``_reset`` (empty sufficient statistics), ``_update`` (adding a
+    batch of labelled data to them) and ``_finalize`` (turning them into parameters and
+    priors, through the shared ``_fit_priors``), besides ``_joint_log_likelihood``,
+    ``_sample_features`` and, if its features are special, ``_check_X``.
     """
 
-    _fitted_attributes: tuple[str, ...] = ("classes_", "class_count_")
+    _fitted_attributes: tuple[str, ...] = ("classes_", "class_count_", "priors_")
 
     # ----------------------------------------------------------------- fitting
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Any:
@@ -80,8 +78,9 @@ class _BaseNB(GenerativeClassifier):
         -------
         self
         """
+        self._validate_params()
         X_ = self._check_X(X, reset=True)
-        labels = check_labels(y, len(X_))
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
         classes = np.unique(labels)
         self._start(classes, X_)
         self._partial(X_, labels, sample_weight)
@@ -115,8 +114,10 @@ class _BaseNB(GenerativeClassifier):
         self
         """
         first = not hasattr(self, "classes_")
+        if first:
+            self._validate_params()
         X_ = self._check_X(X, reset=first)
-        labels = check_labels(y, len(X_))
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
         if first:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")
@@ -125,12 +126,7 @@ class _BaseNB(GenerativeClassifier):
         return self
 
     def _start(self, classes: NDArray[Any], X: FloatArray) -> None:
-        if len(classes) < 2:
-            raise ValueError(
-                f"at least two classes are needed to fit a classifier; got {len(classes)} "
-                f"({classes.tolist()})"
-            )
-        self.classes_ = classes
+        self.classes_ = self._check_classes(classes)
         self.n_features_in_ = X.shape[1]
         self.class_count_ = np.zeros(len(classes))
         self._reset(X)
@@ -151,12 +147,15 @@ class _BaseNB(GenerativeClassifier):
         self._finalize()
 
     def _reset(self, X: FloatArray) -> None:
+        """Start empty sufficient statistics for ``classes_`` and X's features."""
         raise NotImplementedError
 
     def _update(self, X: FloatArray, onehot: FloatArray) -> None:
+        """Add a batch: ``onehot[i, c]`` is sample i's weight if its class is c, else 0."""
         raise NotImplementedError
 
     def _finalize(self) -> None:
+        """Turn the statistics (and ``class_count_``) into parameters and ``priors_``."""
         raise NotImplementedError
 
 
@@ -193,8 +192,10 @@ class GaussianNB(_BaseNB):
         The class labels, sorted.
     class_count_ : ndarray of shape (n_classes,)
         Number (total weight) of training samples per class.
-    class_prior_ : ndarray of shape (n_classes,)
+    priors_ : ndarray of shape (n_classes,)
         The priors :math:`p(c)` used for prediction.
+    class_prior_ : ndarray of shape (n_classes,)
+        scikit-learn's name for ``priors_``.
     theta_ : ndarray of shape (n_classes, n_features)
         Per-class feature means :math:`\mu_{cj}`.
     var_ : ndarray of shape (n_classes, n_features)
@@ -205,7 +206,12 @@ class GaussianNB(_BaseNB):
         Number of features seen in :meth:`fit`.
     """
 
-    _fitted_attributes = ("classes_", "theta_", "var_")
+    _fitted_attributes = ("classes_", "theta_", "var_", "priors_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "priors": ["array-like", None],
+        "var_smoothing": [Interval(numbers.Real, 0, None)],
+        "ddof": [Interval(numbers.Integral, 0, 1)],
+    }
 
     def __init__(
         self, *, priors: ArrayLike | None = None, var_smoothing: float = 1e-9, ddof: int = 0
@@ -214,11 +220,18 @@ class GaussianNB(_BaseNB):
         self.var_smoothing = var_smoothing
         self.ddof = ddof
 
+    @property
+    def class_prior_(self) -> FloatArray:
+        """scikit-learn's name for ``priors_``."""
+        return self.priors_
+
     def _reset(self, X: FloatArray) -> None:
-        check_positive(self.var_smoothing, name="var_smoothing", strict=False)
-        if self.ddof not in (0, 1):
-            raise ValueError(f"ddof must be 0 or 1; got {self.ddof!r}")
-        largest = float(np.var(X, axis=0).max())
+        with np.errstate(over="ignore"):
+            largest = float(np.var(X, axis=0).max())
+        if not np.isfinite(largest):
+            raise ValueError(
+                "X's values are so large that their variance overflows; rescale the features"
+            )
         self.epsilon_ = self.var_smoothing * (largest if largest > 0 else 1.0)
         k, d = len(self.classes_), X.shape[1]
         self.theta_ = np.zeros((k, d))
@@ -255,22 +268,10 @@ class GaussianNB(_BaseNB):
                 f"feature {j} has zero variance in class {self.classes_[c].item()!r} and "
                 "var_smoothing=0: its density is undefined; set var_smoothing > 0"
             )
-        if self.priors is None:
-            self.class_prior_ = n / n.sum()
-        else:
-            priors = check_probability_vector(self.priors, name="priors")
-            if len(priors) != len(self.classes_):
-                raise ValueError(
-                    f"priors has {len(priors)} entries for {len(self.classes_)} classes"
-                )
-            self.class_prior_ = priors
-
-    def _prior(self) -> FloatArray:
-        return np.asarray(self.class_prior_)
+        self._fit_priors(n, fixed=self.priors, name="priors")
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        with np.errstate(divide="ignore"):  # a prior of 0 gives log p(c) = -inf, by design
-            log_prior = np.log(self.class_prior_)
+        log_prior = self._log_prior()  # a prior of 0 gives log p(c) = -inf, by design
         # -1/2 sum_j log(2 pi var_cj): the normalising constant of each class.
         log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
         jll = np.empty((X.shape[0], len(self.classes_)))
@@ -287,7 +288,12 @@ class GaussianNB(_BaseNB):
 class _DiscreteNB(_BaseNB):
     """Shared by the multinomial and Bernoulli models: counts, smoothing, class priors."""
 
-    _fitted_attributes = ("classes_", "feature_log_prob_", "class_log_prior_")
+    _fitted_attributes = ("classes_", "feature_log_prob_", "priors_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "alpha": [Interval(numbers.Real, 0, None), "array-like"],
+        "fit_prior": ["boolean"],
+        "class_prior": ["array-like", None],
+    }
 
     def __init__(
         self,
@@ -312,6 +318,15 @@ class _DiscreteNB(_BaseNB):
         # alpha = 0 would give probability 0 to unseen words, and 0 * log 0 = NaN scores.
         return np.maximum(alpha, _ALPHA_MIN)
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: like scikit-learn's, these models may score poorly.
+
+        (scikit-learn's common checks train them on continuous features.)
+        """
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = True
+        return tags
+
     def _reset(self, X: FloatArray) -> None:
         self.feature_count_ = np.zeros((len(self.classes_), X.shape[1]))
 
@@ -319,22 +334,15 @@ class _DiscreteNB(_BaseNB):
         self.feature_count_ += onehot.T @ X
 
     def _finalize(self) -> None:
-        k = len(self.classes_)
-        if self.class_prior is not None:
-            prior = check_probability_vector(self.class_prior, name="class_prior")
-            if len(prior) != k:
-                raise ValueError(f"class_prior has {len(prior)} entries for {k} classes")
-            with np.errstate(divide="ignore"):
-                self.class_log_prior_ = np.log(prior)
-        elif self.fit_prior:
-            with np.errstate(divide="ignore"):
-                self.class_log_prior_ = np.log(self.class_count_) - np.log(self.class_count_.sum())
-        else:
-            self.class_log_prior_ = np.full(k, -np.log(k))
+        self._fit_priors(
+            self.class_count_, fixed=self.class_prior, name="class_prior", fit=self.fit_prior
+        )
         self.feature_log_prob_ = self._feature_log_prob(self._check_alpha())
 
-    def _prior(self) -> FloatArray:
-        return np.exp(log_normalize(self.class_log_prior_)[0])
+    @property
+    def class_log_prior_(self) -> FloatArray:
+        r"""scikit-learn's name for :math:`\log p(c)`, ``log(priors_)``."""
+        return self._log_prior()
 
     def _feature_log_prob(self, alpha: FloatArray) -> FloatArray:
         raise NotImplementedError
@@ -379,11 +387,17 @@ class MultinomialNB(_DiscreteNB):
     n_features_in_ : int
     """
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: the features are non-negative counts."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
         try:
             X_ = check_nonnegative_counts(X, name="X")
-        except ValueError as exc:
-            raise ValueError(f"MultinomialNB: {exc}") from None
+        except ValueError as exc:  # the same error (a TypeError too, for text), named
+            raise type(exc)(f"MultinomialNB: {exc}") from None
         return self._check_n_features(X_, reset=reset)
 
     def _feature_log_prob(self, alpha: FloatArray) -> FloatArray:
@@ -392,7 +406,7 @@ class MultinomialNB(_DiscreteNB):
         return np.asarray(log_theta, dtype=np.float64)
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        return X @ self.feature_log_prob_.T + self.class_log_prior_
+        return X @ self.feature_log_prob_.T + self._log_prior()
 
     def sample(
         self,
@@ -429,12 +443,20 @@ class MultinomialNB(_DiscreteNB):
             raise ValueError(f"n_trials must be >= 0; got {n_trials}")
         idx, rng = self._draw_classes(n_samples, y, random_state)
         if n_trials is None:
-            lengths = np.rint(self.feature_count_.sum(axis=1) / self.class_count_).astype(int)
-        else:
-            lengths = np.full(len(self.classes_), int(n_trials))
+            return self._sample_features(idx, rng), self.classes_[idx]
+        lengths = np.full(len(self.classes_), int(n_trials))
+        return self._draw_counts(idx, rng, lengths), self.classes_[idx]
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        # Each class's average message length (total count per sample), rounded.
+        lengths = np.rint(self.feature_count_.sum(axis=1) / self.class_count_).astype(int)
+        return self._draw_counts(idx, rng, lengths)
+
+    def _draw_counts(
+        self, idx: NDArray[np.intp], rng: np.random.Generator, lengths: NDArray[np.int_]
+    ) -> FloatArray:
         probs = np.exp(log_normalize(self.feature_log_prob_, axis=1)[0])
-        X = np.array([rng.multinomial(lengths[c], probs[c]) for c in idx], dtype=np.float64)
-        return X, self.classes_[idx]
+        return np.array([rng.multinomial(lengths[c], probs[c]) for c in idx], dtype=np.float64)
 
 
 class BernoulliNB(_DiscreteNB):
@@ -486,6 +508,11 @@ class BernoulliNB(_DiscreteNB):
         super().__init__(alpha=alpha, fit_prior=fit_prior, class_prior=class_prior)
         self.binarize = binarize
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_DiscreteNB._parameter_constraints,
+        "binarize": [Interval(numbers.Real, None, None), None],
+    }
+
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
         X_ = super()._check_X(X, reset=reset)
         if self.binarize is not None:
@@ -506,7 +533,7 @@ class BernoulliNB(_DiscreteNB):
         log_p = self.feature_log_prob_  # log theta: feature present
         log_q = np.log1p(-np.exp(log_p))  # log(1 - theta): feature absent
         # sum_j [x_j log p + (1 - x_j) log q] = x @ (log p - log q) + sum_j log q
-        jll = X @ (log_p - log_q).T + (self.class_log_prior_ + log_q.sum(axis=1))
+        jll = X @ (log_p - log_q).T + (self._log_prior() + log_q.sum(axis=1))
         return np.asarray(jll, dtype=np.float64)
 
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from genlab._validation import NotFittedError
+from genlab._validation import _not_fitted_error
 
 __all__ = ["BagOfWords", "tokenize"]
 
@@ -102,7 +102,7 @@ class BagOfWords:
             ``X[i, j]`` is how often word ``j`` occurs in text ``i``.
         """
         if not hasattr(self, "index_"):
-            raise NotFittedError("this BagOfWords is not fitted yet; call fit first")
+            raise _not_fitted_error()("this BagOfWords is not fitted yet; call fit first")
         X = np.zeros((len(texts), len(self.vocabulary_)))
         for i, text in enumerate(texts):
             for word in tokenize(text):

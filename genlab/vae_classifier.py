@@ -25,6 +25,8 @@ Introduced in the book's chapter "Choosing a generative model"
 from __future__ import annotations
 
 import math
+import numbers
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -32,8 +34,9 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
-from genlab._classifier import GenerativeClassifier, check_labels
-from genlab._validation import check_array
+from genlab._base import Interval
+from genlab._classifier import GenerativeClassifier
+from genlab._validation import check_array, check_labels
 from genlab.vae import VAE, ConditionalVAE, train
 
 __all__ = ["ConditionalVAEClassifier", "log_likelihood"]
@@ -152,7 +155,19 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     n_features_in_ : int
     """
 
-    _fitted_attributes = ("classes_", "model_")
+    _fitted_attributes = ("classes_", "model_", "priors_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "latent_dim": [Interval(numbers.Integral, 1, None)],
+        "hidden_dim": [Interval(numbers.Integral, 1, None)],
+        "epochs": [Interval(numbers.Integral, 1, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "beta": [Interval(numbers.Real, 0, None)],
+        "n_samples": [Interval(numbers.Integral, 1, None)],
+        "priors": ["array-like", None],
+        "random_state": [Interval(numbers.Integral, 0, None)],
+        "progress": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -193,8 +208,10 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         -------
         self
         """
+        self._validate_params()
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)  # type: ignore[arg-type]
+        labels = check_labels(y, n_samples, estimator=type(self).__name__)
         X_ = self._check_X(X, reset=True)
-        labels = check_labels(y, len(X_))
         classes = self._check_classes(labels)
         index = np.searchsorted(classes, labels)
         with torch.random.fork_rng(devices=[]):  # seed the weights, leave global state alone
@@ -220,7 +237,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         self.model_ = model
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
-        self._fit_priors(np.bincount(index, minlength=len(classes)))
+        self._fit_priors(np.bincount(index, minlength=len(classes)), fixed=self.priors)
         return self
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:

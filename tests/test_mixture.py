@@ -221,7 +221,7 @@ def test_bad_input():
         GaussianMixture(2, covariance_type="banded").fit(X)
     with pytest.raises(ValueError, match="init_params must be"):
         GaussianMixture(2, init_params="best").fit(X)
-    with pytest.raises(ValueError, match="em must be 'soft' or 'hard'"):
+    with pytest.raises(ValueError, match="em must be one of 'hard', 'soft'"):
         GaussianMixture(2, em="medium").fit(X)
     with pytest.raises(ValueError, match="params may contain only"):
         GaussianMixture(2, params="wx").fit(X)
@@ -238,7 +238,7 @@ def test_bad_input():
         gm.predict(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="not fitted yet"):
         GaussianMixture(2).predict(X)
-    with pytest.raises(ValueError, match="reg_covar must be finite and >= 0"):
+    with pytest.raises(ValueError, match="reg_covar must be a number >= 0"):
         GaussianMixture(2, reg_covar=-1.0).fit(X)
 
 

@@ -313,18 +313,18 @@ def test_bad_priors(model, kw, prior, message):
 
 def test_model_specific_bad_input():
     with pytest.raises(
-        ValueError, match="MultinomialNB: X must hold non-negative counts.*smallest -1.0"
+        ValueError, match="MultinomialNB: Negative values in data: X must hold non-negative counts.*smallest -1.0"
     ):
         MultinomialNB().fit([[1.0, -1.0], [0.0, 2.0]], [0, 1])
     with pytest.raises(ValueError, match="binary features"):
         BernoulliNB(binarize=None).fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="alpha must be finite and >= 0"):
+    with pytest.raises(ValueError, match="alpha must be a number >= 0 or an array"):
         MultinomialNB(alpha=-1.0).fit(X_OK, Y_OK)
     with pytest.raises(ValueError, match="one entry per feature"):
         MultinomialNB(alpha=[1.0, 1.0, 1.0]).fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="ddof must be 0 or 1"):
+    with pytest.raises(ValueError, match="ddof must be an integer >= 0 and <= 1"):
         GaussianNB(ddof=2).fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="var_smoothing must be finite"):
+    with pytest.raises(ValueError, match="var_smoothing must be a number >= 0"):
         GaussianNB(var_smoothing=-1.0).fit(X_OK, Y_OK)
     with pytest.raises(ValueError, match=r"class\(es\) \[1\] have too few samples.*ddof=1"):
         GaussianNB(ddof=1).fit([[0.0], [1.0], [2.0]], [0, 0, 1])
