@@ -51,6 +51,21 @@ def _squared_distances(X: FloatArray, centers: FloatArray) -> FloatArray:
     return np.asarray(np.maximum(d2, 0.0), dtype=np.float64)
 
 
+def _count_distinct(X: FloatArray, *, up_to: int) -> int:
+    """The number of distinct rows of ``X``, or ``up_to`` if there are at least that many.
+
+    Counting all distinct rows sorts the whole data set (``np.unique(X, axis=0)``); the
+    first few rows usually hold enough distinct ones, so the count looks at the first
+    ``4 * up_to`` rows, then at twice as many, and so on.
+    """
+    m = 4 * up_to
+    while True:
+        n_distinct = len(np.unique(X[:m], axis=0))
+        if n_distinct >= up_to or m >= len(X):
+            return min(n_distinct, up_to)
+        m *= 2
+
+
 def canonical_order(centres: ArrayLike, *, decimals: int = 6) -> NDArray[np.intp]:
     """The order that sorts clusters (or components) by their centres, lexicographically.
 
@@ -177,6 +192,13 @@ class KMeans(ClusterMixin, BaseEstimator):
         assignments no longer change. An empty cluster keeps its centre.
     random_state : int, Generator or None
 
+    Notes
+    -----
+    :meth:`_lloyd` is Lloyd's algorithm as the chapter writes it, in NumPy. ``fit`` runs
+    the same rounds compiled by numba (:mod:`genlab._cluster_kernels`: one pass over the
+    data per round, in a fixed order of operations, so the same on every machine); the
+    tests check that both give the same labels, centres and iteration counts.
+
     Attributes
     ----------
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
@@ -249,6 +271,35 @@ class KMeans(ClusterMixin, BaseEstimator):
         labels = np.argmin(_squared_distances(X, centers), axis=1)
         return centers, labels, n_iter
 
+    def _lloyd_fast(
+        self, X: FloatArray, centers: FloatArray
+    ) -> tuple[FloatArray, NDArray[np.intp], int]:
+        """The rounds of :meth:`_lloyd`, each compiled into one pass over the data.
+
+        ``genlab._cluster_kernels.lloyd_step`` assigns every point and adds it to its
+        cluster's sum in the same pass; the squared norms of the points are computed once.
+        The final assignment is skipped when the last round changed no label (the centres,
+        means of the same members, are then those the labels were computed from).
+        """
+        from genlab import _cluster_kernels as kernels  # numba loads on first use
+
+        x_squared = np.einsum("ij,ij->i", X, X)
+        labels = np.full(len(X), -1, dtype=np.intp)
+        n_iter, changed = 0, len(X)
+        while n_iter < int(self.max_iter):
+            n_iter += 1
+            c_squared = np.einsum("ij,ij->i", centers, centers)
+            new_centers, changed = kernels.lloyd_step(X, x_squared, centers, c_squared, labels)
+            settled = self.tol > 0 and bool(
+                np.max(np.linalg.norm(new_centers - centers, axis=1)) <= self.tol
+            )
+            centers = new_centers
+            if changed == 0 or settled:
+                break
+        if changed:
+            labels = kernels.assign(X, x_squared, centers, np.einsum("ij,ij->i", centers, centers))
+        return centers, labels, n_iter
+
     def fit(self, X: ArrayLike, y: object = None) -> KMeans:
         """Cluster the data.
 
@@ -268,13 +319,18 @@ class KMeans(ClusterMixin, BaseEstimator):
             raise ValueError(
                 f"n_clusters must be between 1 and n_samples={len(X_)}; got {self.n_clusters}"
             )
-        if isinstance(self.init, str) and len(np.unique(X_, axis=0)) < int(self.n_clusters):
-            raise ValueError(
-                f"X has only {len(np.unique(X_, axis=0))} distinct points, fewer than "
-                f"n_clusters={self.n_clusters}: some clusters would be empty"
-            )
+        # Centres drawn from the data need n_clusters distinct points; given ones do not.
+        if isinstance(self.init, str):
+            n_distinct = _count_distinct(X_, up_to=int(self.n_clusters))
+            if n_distinct < int(self.n_clusters):
+                raise ValueError(
+                    f"X has only {n_distinct} distinct points, fewer than "
+                    f"n_clusters={self.n_clusters}: some clusters would be empty"
+                )
         if not isinstance(self.init, str) and int(self.n_init) != 1:
             raise ValueError("n_init must be 1 when init is an array of centres")
+        from genlab import _cluster_kernels as kernels  # numba loads on first use
+
         rng = check_random_state(self.random_state)
         # Distances are computed on centred data: the expanded squared distance
         # |x|^2 - 2 x.c + |c|^2 loses precision far from the origin.
@@ -283,8 +339,8 @@ class KMeans(ClusterMixin, BaseEstimator):
         runs = []
         for _ in range(int(self.n_init)):
             start = self._initial_centers(X_, rng) - self._center
-            centers, labels, n_iter = self._lloyd(Xc, start)
-            inertia = float(np.sum((Xc - centers[labels]) ** 2))
+            centers, labels, n_iter = self._lloyd_fast(Xc, start)
+            inertia = float(kernels.inertia(Xc, centers, labels))
             runs.append((inertia, centers, labels, n_iter))
         best = first_best([run[0] for run in runs], rtol=RESTART_RTOL, lowest=True)
         self.inertia_, centers, self.labels_, self.n_iter_ = runs[best]
