@@ -51,7 +51,13 @@ from genlab._validation import (
     check_probability_vector,
     check_random_state,
 )
-from genlab.cluster import RESTART_RTOL, KMeans, check_permutation, kmeans_plusplus
+from genlab.cluster import (
+    RESTART_RTOL,
+    KMeans,
+    _count_distinct,
+    check_permutation,
+    kmeans_plusplus,
+)
 from genlab.numerics import first_best, logsumexp
 
 __all__ = [
@@ -364,11 +370,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     # -------------------------------------------------------- initialisation
     def _initial_resp(self, X: FloatArray, rng: np.random.Generator) -> FloatArray:
         n, K = len(X), int(self.n_components)
-        if self.init_params != "random" and len(np.unique(X, axis=0)) < K:
-            raise ValueError(
-                f"X has only {len(np.unique(X, axis=0))} distinct points, fewer than "
-                f"n_components={K}; use fewer components (or init_params='random')"
-            )
+        if self.init_params != "random":  # K starting points drawn from the data
+            n_distinct = _count_distinct(X, up_to=K)
+            if n_distinct < K:
+                raise ValueError(
+                    f"X has only {n_distinct} distinct points, fewer than "
+                    f"n_components={K}; use fewer components (or init_params='random')"
+                )
         resp = np.zeros((n, K))
         if self.init_params == "kmeans":
             labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
@@ -496,7 +504,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         -------
         self
         """
-        self.fit_predict(X)
+        self._fit(X)
         return self
 
     def fit_predict(self, X: ArrayLike, y: Any = None) -> NDArray[np.intp]:
@@ -512,6 +520,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             The most probable component of each training sample after fitting.
         """
+        X_ = self._fit(X)
+        # A last E-step, so that the returned labels match the final parameters.
+        _, log_resp = self._e_step(X_)
+        return np.asarray(np.argmax(log_resp, axis=1))
+
+    def _fit(self, X: ArrayLike) -> FloatArray:
+        """EM from ``n_init`` starts; keeps the best run and returns the checked data."""
         X_ = check_array(X, name="X")
         self._check_parameters(X_)
         self._center = X_.mean(axis=0)
@@ -532,11 +547,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"EM did not converge within max_iter={self.max_iter} iterations "
                 f"(tol={self.tol}); the parameters are those of the last iteration",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        # A last E-step, so that the returned labels match the final parameters.
-        _, log_resp = self._e_step(X_)
-        return np.asarray(np.argmax(log_resp, axis=1))
+        return X_
 
     def _run_em(self, X: FloatArray, rng: np.random.Generator) -> dict[str, Any]:
         self._initialize(X, rng)
@@ -548,7 +561,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         for n_iter in range(1, int(self.max_iter) + 1):
             previous, previous_labels = lower_bound, labels
             log_likelihood, log_resp = self._e_step(X_centred, centred=True)
-            labels = np.argmax(log_resp, axis=1)
+            if self.em == "hard" or self.keep_history:  # soft EM needs no labels
+                labels = np.argmax(log_resp, axis=1)
             if self.em == "hard":
                 resp = np.zeros_like(log_resp)
                 resp[np.arange(len(X)), labels] = 1.0
@@ -563,6 +577,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 history.append(self._snapshot(n_iter, log_likelihood, labels))
             same_labels = (
                 self.em == "hard"
+                and labels is not None
                 and previous_labels is not None
                 and np.array_equal(labels, previous_labels)
             )
