@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.harness import Comparison, write_results
 
 # Module names (inside this package) of the suites, in the order of the book's chapters.
-SUITES: list[str] = ["naive_bayes", "gaussian", "mixture", "hmm", "vae"]
+SUITES: list[str] = ["naive_bayes", "gaussian", "cluster", "mixture", "hmm", "vae"]
 
 
 def main() -> None:
