@@ -237,7 +237,14 @@ def check_labels(
         raise ValueError("Complex data not supported: y has complex labels")
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)):
-            raise ValueError("y contains NaN or infinity")
+            kind = "NaN" if np.any(np.isnan(labels)) else "infinity"
+            # (scikit-learn's wording, which its tools look for)
+            raise ValueError(
+                f"Input y contains {kind}: class labels must be finite"
+                if kind == "NaN"
+                else "Input y contains infinity or a value too large for dtype('float64'): "
+                "class labels must be finite"
+            )
         if np.any(labels != np.round(labels)):
             raise ValueError(
                 "Unknown label type: y is continuous (its values are not all integers); a "

@@ -273,7 +273,7 @@ def test_bad_training_input(model, X, y, message):
 @pytest.mark.parametrize("model", ALL)
 def test_bad_prediction_input(model):
     nb = model().fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="X has 3 features, but .* was fitted with 2"):
+    with pytest.raises(ValueError, match="X has 3 features, but .* is expecting 2 features"):
         nb.predict(np.ones((2, 3)))
     with pytest.raises(ValueError, match="NaN or infinity"):
         nb.predict_proba([[np.nan, 1.0]])
@@ -313,7 +313,9 @@ def test_bad_priors(model, kw, prior, message):
 
 def test_model_specific_bad_input():
     with pytest.raises(
-        ValueError, match="MultinomialNB: Negative values in data: X must hold non-negative counts.*smallest -1.0"
+        ValueError,
+        match="MultinomialNB: Negative values in data: X must hold non-negative counts"
+        ".*smallest -1.0",
     ):
         MultinomialNB().fit([[1.0, -1.0], [0.0, 2.0]], [0, 1])
     with pytest.raises(ValueError, match="binary features"):
