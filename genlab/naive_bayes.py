@@ -37,7 +37,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from genlab._base import Interval
 from genlab._classifier import GenerativeClassifier
-from genlab._validation import check_labels, check_nonnegative_counts, check_sample_weight
+from genlab._validation import (
+    check_count,
+    check_labels,
+    check_nonnegative_counts,
+    check_sample_weight,
+)
 from genlab.numerics import log_normalize
 
 __all__ = ["BernoulliNB", "GaussianNB", "MultinomialNB"]
@@ -439,8 +444,8 @@ class MultinomialNB(_DiscreteNB):
             Counts.
         y : ndarray of shape (n_samples,)
         """
-        if n_trials is not None and int(n_trials) < 0:
-            raise ValueError(f"n_trials must be >= 0; got {n_trials}")
+        if n_trials is not None:
+            n_trials = check_count(n_trials, name="n_trials", minimum=0)
         idx, rng = self._draw_classes(n_samples, y, random_state)
         if n_trials is None:
             return self._sample_features(idx, rng), self.classes_[idx]

@@ -281,8 +281,9 @@ def test_bad_prediction_input(model):
         model().predict(X_OK)
     with pytest.raises(ValueError, match="y=7 is not one of the classes"):
         nb.sample(2, y=7)
-    with pytest.raises(ValueError, match="n_samples must be >= 1"):
-        nb.sample(0)
+    for bad in (0, -1, 2.5, "3", True, None):
+        with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
+            nb.sample(bad)
 
 
 @pytest.mark.parametrize("model", ALL)
@@ -336,5 +337,5 @@ def test_model_specific_bad_input():
         GaussianNB().fit(X_OK, Y_OK, sample_weight=[1, 1, -1, 1])
     with pytest.raises(ValueError, match="sample_weight has 3 entries for 4 samples"):
         GaussianNB().fit(X_OK, Y_OK, sample_weight=[1, 1, 1])
-    with pytest.raises(ValueError, match="n_trials must be >= 0"):
+    with pytest.raises(ValueError, match="n_trials must be an integer >= 0"):
         MultinomialNB().fit(X_OK, Y_OK).sample(2, n_trials=-1)
