@@ -71,7 +71,10 @@ _EPS = 10 * np.finfo(np.float64).eps
 
 
 class ConvergenceWarning(UserWarning):
-    """EM stopped at ``max_iter`` before the change in log-likelihood fell below ``tol``."""
+    """EM stopped at ``max_iter`` before the change in log-likelihood fell below ``tol``.
+
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+    """
 
 
 # ------------------------------------------------------------------ the mathematics
