@@ -3,7 +3,7 @@ r"""The shared machinery of genlab's generative classifiers: one contract for th
 A generative classifier models :math:`p(c)` and :math:`p(x \mid c)` for every class and
 classifies with Bayes' theorem. Everything after fitting is the same for every such model:
 the log joint, the posterior by log-sum-exp, the most probable class, accuracy, and
-ancestral sampling. A subclass (see ``CONTRIBUTING`` in the README: "Adding a model")
+ancestral sampling. A subclass (see "Adding a model" in the README)
 
 * declares ``_parameter_constraints`` for its ``__init__`` parameters and validates them
   with ``self._validate_params()`` at the start of ``fit``;
