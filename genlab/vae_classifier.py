@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
-from genlab._base import Interval
+from genlab._base import Interval, validate_params
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import check_array, check_labels
 from genlab.vae import VAE, ConditionalVAE, train
@@ -43,6 +43,11 @@ __all__ = ["ConditionalVAEClassifier", "log_likelihood"]
 
 FloatArray = NDArray[np.float64]
 _LOG_2PI = math.log(2 * math.pi)
+_LOG_LIKELIHOOD_CONSTRAINTS: dict[str, list[Any]] = {
+    "model": [VAE],
+    "n_samples": [Interval(numbers.Integral, 1, None)],
+    "generator": [torch.Generator, None],
+}
 
 
 @torch.no_grad()
@@ -72,11 +77,12 @@ def log_likelihood(
     ----------
     model : VAE or ConditionalVAE
     x : Tensor of shape (batch, input_dim)
-        Values in [0, 1].
+        Values in [0, 1], the dtype and device of the model's weights (checked by
+        :meth:`~genlab.vae.VAE.encode`, as are the labels).
     y : Tensor of shape (batch,), optional
-        Labels, required by a ConditionalVAE.
+        Integer labels, required by (and only by) a ConditionalVAE.
     n_samples : int, default 64
-        Importance samples :math:`S` per example.
+        Importance samples :math:`S` per example, >= 1.
     generator : torch.Generator, optional
         For reproducible estimates; the noise is drawn on its device (the CPU without one).
 
@@ -85,13 +91,12 @@ def log_likelihood(
     Tensor of shape (batch,)
         Estimated log-likelihood of each example, in nats.
     """
-    if not isinstance(model, VAE):
-        raise ValueError(f"expected a VAE or a ConditionalVAE; got {type(model).__name__}")
-    if int(n_samples) < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
-    mu, logvar = model.encode(x, y)  # also checks the shape and NaN
-    if (x < 0).any() or (x > 1).any():
-        raise ValueError("x must lie in [0, 1] (Bernoulli decoder)")
+    validate_params(
+        _LOG_LIKELIHOOD_CONSTRAINTS,
+        {"model": model, "n_samples": n_samples, "generator": generator},
+        "log_likelihood",
+    )
+    mu, logvar = model.encode(x, y)  # checks x (type, shape, NaN, [0, 1]) and y
     S, (B, L) = int(n_samples), mu.shape
     where = generator.device if generator is not None else torch.device("cpu")
     # Drawn example by example (B, S, L), then laid out sample by sample (S, B, L).
@@ -124,18 +129,19 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     Parameters
     ----------
     latent_dim, hidden_dim : int, default 2, 256
-        Sizes of the conditional VAE.
+        Sizes of the conditional VAE, >= 1.
     epochs, batch_size, lr, beta : int, int, float, float, default 100, 128, 0.002, 1.0
-        Passed to :func:`genlab.vae.train`.
+        Passed to :func:`genlab.vae.train`: integers >= 1, a finite ``lr > 0`` and a
+        finite ``beta >= 0``.
     n_samples : int, default 64
-        Importance samples per example and class when predicting.
+        Importance samples per example and class when predicting, >= 1.
     priors : array_like of shape (n_classes,), optional
         Fixed class priors; by default the class frequencies.
     random_state : int, default 0
-        Seeds the initial weights (without touching PyTorch's global random state), the
-        training run and the importance samples, so that predictions are reproducible for
-        the same input (an example's noise depends on its row, see
-        :func:`log_likelihood`).
+        An integer from 0 to 2**64 - 1. Seeds the initial weights (without touching
+        PyTorch's global random state), the training run and the importance samples, so
+        that predictions are reproducible for the same input (an example's noise depends
+        on its row, see :func:`log_likelihood`).
     progress : bool, default False
         Show the training progress bar (see :func:`genlab.vae.train`).
 
@@ -161,11 +167,11 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         "hidden_dim": [Interval(numbers.Integral, 1, None)],
         "epochs": [Interval(numbers.Integral, 1, None)],
         "batch_size": [Interval(numbers.Integral, 1, None)],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "beta": [Interval(numbers.Real, 0, None)],
+        "lr": [Interval(numbers.Real, 0, math.inf, closed="neither")],
+        "beta": [Interval(numbers.Real, 0, math.inf, closed="left")],
         "n_samples": [Interval(numbers.Integral, 1, None)],
         "priors": ["array-like", None],
-        "random_state": [Interval(numbers.Integral, 0, None)],
+        "random_state": [Interval(numbers.Integral, 0, 2**64 - 1)],  # torch's seeds: 64 bits
         "progress": ["boolean"],
     }
 
@@ -197,10 +203,15 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     def fit(self, X: ArrayLike, y: ArrayLike) -> ConditionalVAEClassifier:
         """Train one conditional VAE on all classes and set the class priors.
 
+        The parameters are checked first (see the class docstring), then the data; a
+        training run that diverges stops with a ValueError (lower ``lr``).
+
+        Introduced in the chapter "Choosing a generative model".
+
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
-            Values in [0, 1].
+            Finite values in [0, 1].
         y : array_like of shape (n_samples,)
             At least two classes.
 
@@ -209,9 +220,10 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         self
         """
         self._validate_params()
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)  # type: ignore[arg-type]
-        labels = check_labels(y, n_samples, estimator=type(self).__name__)
-        X_ = self._check_X(X, reset=True)
+        X_ = self._check_n_features(check_array(X, name="X"), reset=True)
+        # The labels before the range of X, so that a bad y is reported as such.
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
+        self._check_unit_interval(X_)
         classes = self._check_classes(labels)
         index = np.searchsorted(classes, labels)
         with torch.random.fork_rng(devices=[]):  # seed the weights, leave global state alone
@@ -242,9 +254,17 @@ class ConditionalVAEClassifier(GenerativeClassifier):
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
         X_ = self._check_n_features(check_array(X, name="X"), reset=reset)
-        if X_.min() < 0 or X_.max() > 1:
-            raise ValueError("X must lie in [0, 1] (Bernoulli decoder); rescale the data first")
+        self._check_unit_interval(X_)
         return X_
+
+    @staticmethod
+    def _check_unit_interval(X: FloatArray) -> None:
+        lo, hi = X.min(), X.max()
+        if lo < 0 or hi > 1:
+            raise ValueError(
+                f"X must lie in [0, 1] (Bernoulli decoder); its values range from {lo:g} to "
+                f"{hi:g}: rescale the data first (e.g. with MinMaxScaler(clip=True))"
+            )
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
         x = torch.as_tensor(X, dtype=torch.float32)
@@ -266,7 +286,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
         """Decoded means (pixel probabilities) of z ~ N(0, I) for each requested class."""
         z = torch.as_tensor(
-            rng.standard_normal((len(idx), int(self.latent_dim))), dtype=torch.float32
+            rng.standard_normal((len(idx), self.model_.config.latent_dim)), dtype=torch.float32
         )
         labels = torch.as_tensor(idx, dtype=torch.long)
         return np.asarray(torch.sigmoid(self.model_.decode(z, labels)).double().numpy())
