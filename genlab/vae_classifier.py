@@ -24,6 +24,7 @@ Introduced in the book's chapter "Choosing a generative model"
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from typing import Any, ClassVar
@@ -47,6 +48,7 @@ _LOG_LIKELIHOOD_CONSTRAINTS: dict[str, list[Any]] = {
     "model": [VAE],
     "n_samples": [Interval(numbers.Integral, 1, None)],
     "generator": [torch.Generator, None],
+    "shared_noise": ["boolean"],
 }
 
 
@@ -58,6 +60,7 @@ def log_likelihood(
     *,
     n_samples: int = 64,
     generator: torch.Generator | None = None,
+    shared_noise: bool = False,
 ) -> Tensor:
     r"""Importance-sampling estimate of :math:`\log p(x)` (or :math:`\log p(x \mid y)`).
 
@@ -69,7 +72,10 @@ def log_likelihood(
 
     The noise of example ``i`` is the ``i``-th block of the generator's stream, so with a
     seeded generator an example's estimate does not depend on how many examples are
-    evaluated with it, only on its position.
+    evaluated with it, only on its position. With ``shared_noise=True`` every example uses
+    the same :math:`S` standard-normal draws (common random numbers): each estimate is
+    still an unbiased importance-sampling estimate, and it depends only on its own example,
+    not on its position or on the other examples of the batch.
 
     Introduced in the chapter "Choosing a generative model".
 
@@ -85,6 +91,8 @@ def log_likelihood(
         Importance samples :math:`S` per example, >= 1.
     generator : torch.Generator, optional
         For reproducible estimates; the noise is drawn on its device (the CPU without one).
+    shared_noise : bool, default False
+        The same noise for every example (see above).
 
     Returns
     -------
@@ -93,15 +101,23 @@ def log_likelihood(
     """
     validate_params(
         _LOG_LIKELIHOOD_CONSTRAINTS,
-        {"model": model, "n_samples": n_samples, "generator": generator},
+        {
+            "model": model,
+            "n_samples": n_samples,
+            "generator": generator,
+            "shared_noise": shared_noise,
+        },
         "log_likelihood",
     )
     mu, logvar = model.encode(x, y)  # checks x (type, shape, NaN, [0, 1]) and y
     S, (B, L) = int(n_samples), mu.shape
     where = generator.device if generator is not None else torch.device("cpu")
-    # Drawn example by example (B, S, L), then laid out sample by sample (S, B, L).
-    eps = torch.randn((B, S, L), generator=generator, dtype=mu.dtype, device=where)
-    eps = eps.transpose(0, 1).to(mu.device)
+    if shared_noise:  # S draws, the same for every example: (S, 1, L), broadcast
+        eps = torch.randn((S, 1, L), generator=generator, dtype=mu.dtype, device=where)
+        eps = eps.to(mu.device).expand(S, B, L)
+    else:  # drawn example by example (B, S, L), then laid out sample by sample (S, B, L)
+        eps = torch.randn((B, S, L), generator=generator, dtype=mu.dtype, device=where)
+        eps = eps.transpose(0, 1).to(mu.device)
     z = mu + torch.exp(0.5 * logvar) * eps  # (S, B, L)
     labels = None if y is None else torch.as_tensor(y).reshape(-1).repeat(S)
     logits = model.decode(z.reshape(S * B, L), labels).reshape(S, B, -1)
@@ -247,6 +263,9 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         )
         model.eval()
         self.model_ = model
+        # Scored in float64 (the trained float32 weights, exactly): in float32 a row's
+        # estimate would move in its last bits with the size of the batch it comes in.
+        self._scoring_model = copy.deepcopy(model).double()
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
         self._fit_priors(np.bincount(index, minlength=len(classes)), fixed=self.priors)
@@ -267,15 +286,22 @@ class ConditionalVAEClassifier(GenerativeClassifier):
             )
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        x = torch.as_tensor(X, dtype=torch.float32)
+        x = torch.as_tensor(X, dtype=torch.float64)
         columns = []
         for c in range(len(self.classes_)):
-            # The same seed for every class: the classes are compared on equal noise.
+            # The same seed for every class: the classes are compared on equal noise. The
+            # same noise for every example too, so that a prediction depends only on its
+            # own example, not on where it stands in X or on the other rows.
             generator = torch.Generator().manual_seed(int(self.random_state))
             label = torch.full((len(x),), c, dtype=torch.long)
             columns.append(
                 log_likelihood(
-                    self.model_, x, label, n_samples=int(self.n_samples), generator=generator
+                    self._scoring_model,
+                    x,
+                    label,
+                    n_samples=int(self.n_samples),
+                    generator=generator,
+                    shared_noise=True,
                 )
                 .double()
                 .numpy()

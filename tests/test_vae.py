@@ -317,7 +317,10 @@ BAD_TRAIN = [
     *[("lr", v, FINITE_POSITIVE) for v in (0.0, -1e-3, math.nan, math.inf, True, "1e-3", None)],
     *[("beta", v, FINITE_NONNEGATIVE) for v in (-1.0, math.nan, math.inf, -math.inf, True, None)],
     *[("warmup_epochs", v, "an integer >= 0") for v in (-1, 1.5, True, None)],
-    *[("seed", v, "an integer >= 0 and <= 1.84467e+19") for v in (-1, 2**64, 0.5, True, None)],
+    *[
+        ("seed", v, "an integer >= 0 and <= 18446744073709551615")
+        for v in (-1, 2**64, 0.5, True, None)
+    ],
     *[("device", v, "a str or a device") for v in (0, None)],
     *[("progress", v, "True or False") for v in ("yes", 1, None)],
 ]
@@ -335,7 +338,7 @@ def test_train_refuses_bad_hyper_parameters(name, value, allowed):
 
 def test_train_refuses_other_models_and_unknown_devices():
     X = np.random.default_rng(0).random((8, 8))
-    with pytest.raises(ValueError, match="train: model must be a VAE or a Autoencoder; got"):
+    with pytest.raises(ValueError, match="train: model must be a VAE or an Autoencoder; got"):
         train(torch.nn.Linear(8, 8), X, progress=False)
     with pytest.raises(ValueError, match="train: device must name a torch device .*'gpu'"):
         train(VAE(8, 4, 2), X, device="gpu", progress=False)

@@ -148,6 +148,58 @@ def test_an_examples_estimate_does_not_depend_on_the_batch_size(small_vae):
     assert_array_equal(whole[:2].numpy(), first_two.numpy())
 
 
+def test_shared_noise_matches_torch_distributions_and_ignores_position(small_vae):
+    # Oracle: the same S draws for every example, through torch.distributions.
+    from torch.distributions import Bernoulli, Independent, Normal
+
+    model, x = small_vae
+    k = 12
+    ours = log_likelihood(
+        model, x, n_samples=k, generator=torch.Generator().manual_seed(5), shared_noise=True
+    )
+    eps = torch.randn((k, 1, 2), generator=torch.Generator().manual_seed(5), dtype=x.dtype)
+    mu, logvar = model.encode(x)
+    std = torch.exp(0.5 * logvar)
+    z = mu + std * eps  # (k, 4, 2): draw s is the same for every example
+    with torch.no_grad():
+        logits = model.decode(z.reshape(-1, 2)).reshape(k, 4, 5)
+    bern = Bernoulli(logits=logits)
+    log_px = (
+        x * bern.log_prob(torch.ones_like(logits))
+        + (1 - x) * bern.log_prob(torch.zeros_like(logits))
+    ).sum(dim=-1)
+    log_pz = Independent(Normal(torch.zeros_like(z), torch.ones_like(z)), 1).log_prob(z)
+    log_q = Independent(Normal(mu.expand_as(z), std.expand_as(z)), 1).log_prob(z)
+    oracle = torch.logsumexp(log_px + log_pz - log_q, dim=0) - math.log(k)
+    assert_allclose(ours.numpy(), oracle.detach().numpy(), rtol=1e-12)
+    # each example's estimate is its own: alone, or in another order, it is the same
+    order = torch.tensor([2, 0, 3, 1])
+    permuted = log_likelihood(
+        model,
+        x[order],
+        n_samples=k,
+        generator=torch.Generator().manual_seed(5),
+        shared_noise=True,
+    )
+    assert_allclose(permuted.numpy(), ours[order].numpy(), rtol=1e-13)
+    alone = log_likelihood(
+        model, x[3:4], n_samples=k, generator=torch.Generator().manual_seed(5), shared_noise=True
+    )
+    assert_allclose(alone.numpy(), ours[3:4].numpy(), rtol=1e-13)
+
+
+def test_classifier_predictions_do_not_depend_on_the_other_rows():
+    rng = np.random.default_rng(0)
+    X = np.clip(np.repeat([[0.2, 0.8, 0.3], [0.8, 0.2, 0.7]], 20, axis=0), 0, 1)
+    X = np.clip(X + 0.05 * rng.standard_normal(X.shape), 0, 1)
+    y = np.repeat([0, 1], 20)
+    model = ConditionalVAEClassifier(epochs=2, hidden_dim=8, n_samples=8).fit(X, y)
+    whole = model.predict_proba(X)
+    order = rng.permutation(len(X))
+    assert_allclose(model.predict_proba(X[order]), whole[order], rtol=1e-12)
+    assert_allclose(model.predict_proba(X[5:6]), whole[5:6], rtol=1e-12)
+
+
 @pytest.fixture(scope="module")
 def digits():
     from sklearn.datasets import load_digits
@@ -222,7 +274,10 @@ BAD_PARAMETERS = [
     *[("lr", v, "a number > 0 and < inf") for v in (0.0, -1e-3, math.nan, math.inf, True)],
     *[("beta", v, "a number >= 0 and < inf") for v in (-1.0, math.nan, math.inf, None)],
     *[("n_samples", v, "an integer >= 1") for v in (0, 2.5, True)],
-    *[("random_state", v, "an integer >= 0 and <= 1.84467e+19") for v in (-1, 2**64, 0.5, None)],
+    *[
+        ("random_state", v, "an integer >= 0 and <= 18446744073709551615")
+        for v in (-1, 2**64, 0.5, None)
+    ],
     *[("progress", v, "True or False") for v in (1, "no", None)],
     ("priors", "uniform", "an array or None"),
 ]
