@@ -306,6 +306,9 @@ def test_numpy_integer_sizes_are_accepted():
     assert model.config.input_dim == 8 and type(model.config.input_dim) is int
 
 
+SEED_RANGE = "an integer >= 0 and <= 18446744073709551615"  # torch's 64-bit seeds
+
+
 INTEGER, FINITE_POSITIVE, FINITE_NONNEGATIVE = (
     "an integer >= 1",
     "a number > 0 and < inf",
@@ -317,10 +320,7 @@ BAD_TRAIN = [
     *[("lr", v, FINITE_POSITIVE) for v in (0.0, -1e-3, math.nan, math.inf, True, "1e-3", None)],
     *[("beta", v, FINITE_NONNEGATIVE) for v in (-1.0, math.nan, math.inf, -math.inf, True, None)],
     *[("warmup_epochs", v, "an integer >= 0") for v in (-1, 1.5, True, None)],
-    *[
-        ("seed", v, "an integer >= 0 and <= 18446744073709551615")
-        for v in (-1, 2**64, 0.5, True, None)
-    ],
+    *[("seed", v, SEED_RANGE) for v in (-1, 2**64, 0.5, True, None)],
     *[("device", v, "a str or a device") for v in (0, None)],
     *[("progress", v, "True or False") for v in ("yes", 1, None)],
 ]

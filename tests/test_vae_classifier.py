@@ -266,6 +266,9 @@ def test_classifier_bad_input(digits):
         ConditionalVAEClassifier(**small, priors=[0.5, 0.5]).fit(X, y)
 
 
+SEED_RANGE = "an integer >= 0 and <= 18446744073709551615"  # torch's 64-bit seeds
+
+
 BAD_PARAMETERS = [
     *[("latent_dim", v, "an integer >= 1") for v in (0, -2, 2.0, True, None)],
     *[("hidden_dim", v, "an integer >= 1") for v in (0, 1.5, "8")],
@@ -274,10 +277,7 @@ BAD_PARAMETERS = [
     *[("lr", v, "a number > 0 and < inf") for v in (0.0, -1e-3, math.nan, math.inf, True)],
     *[("beta", v, "a number >= 0 and < inf") for v in (-1.0, math.nan, math.inf, None)],
     *[("n_samples", v, "an integer >= 1") for v in (0, 2.5, True)],
-    *[
-        ("random_state", v, "an integer >= 0 and <= 18446744073709551615")
-        for v in (-1, 2**64, 0.5, None)
-    ],
+    *[("random_state", v, SEED_RANGE) for v in (-1, 2**64, 0.5, None)],
     *[("progress", v, "True or False") for v in (1, "no", None)],
     ("priors", "uniform", "an array or None"),
 ]
