@@ -36,10 +36,11 @@ never a determinant, which under- or overflows in high dimension), so that
 covariance has the diagonal factor :math:`P = \operatorname{diag}(1/\sigma_j)`, kept as a
 vector, and a spherical one :math:`P = I/\sigma`, kept as a scalar.
 
-These functions are the one place where genlab computes a Gaussian density:
+These functions are the one place where genlab computes a Gaussian density on arrays:
 :class:`MultivariateNormal`, :class:`GaussianClassifier`,
 :class:`genlab.naive_bayes.GaussianNB`, :class:`genlab.mixture.GaussianMixture` and
-:class:`genlab.hmm.GaussianHMM` all call them.
+:class:`genlab.hmm.GaussianHMM` all call them. (The PyTorch models compute theirs on
+tensors, for automatic differentiation.)
 
 The univariate functions are introduced in the book's chapter "What is a generative
 model?" (``book/intro/generative_models.ipynb``); the multivariate ones,
@@ -407,13 +408,22 @@ def log_det_factor(factor: ArrayLike, n_features: int) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If the diagonal has an entry that is not positive (a Cholesky factor's never has).
     """
     A = np.asarray(factor, dtype=np.float64)
-    if A.ndim == 2:
-        return float(np.sum(np.log(np.diag(A))))
-    if A.ndim == 1:
-        return float(np.sum(np.log(A)))
-    return float(n_features * np.log(A))
+    diagonal = np.diag(A) if A.ndim == 2 else A
+    if not np.all(diagonal > 0):
+        raise ValueError(
+            f"the factor's diagonal must be positive; got {float(np.min(diagonal))!r} (not a "
+            "Cholesky factor?)"
+        )
+    if A.ndim == 0:
+        return float(n_features * np.log(A))
+    return float(np.sum(np.log(diagonal)))
 
 
 def logpdf_from_mahalanobis(

@@ -312,6 +312,12 @@ def test_precision_cholesky_says_what_is_wrong(covariance, message):
         precision_cholesky(covariance)
 
 
+def test_log_det_factor_refuses_a_diagonal_that_is_not_positive():
+    for factor in ([[1.0, 0.0], [0.3, -2.0]], [1.0, 0.0], -1.0, [1.0, np.nan]):
+        with pytest.raises(ValueError, match="diagonal must be positive; got"):
+            log_det_factor(factor, 2)
+
+
 def test_triangular_inverse_says_what_is_wrong():
     with pytest.raises(ValueError, match="diagonal entry 1 is zero"):
         triangular_inverse([[1.0, 0.0], [1.0, 0.0]])
