@@ -63,6 +63,12 @@ from genlab._validation import (
     check_stochastic_matrix,
 )
 from genlab.cluster import KMeans
+from genlab.gaussian import (
+    MultivariateNormal,
+    log_det_factor,
+    logpdf_from_mahalanobis,
+    precision_cholesky,
+)
 from genlab.numerics import log_normalize, logsumexp
 
 __all__ = [
@@ -1422,12 +1428,15 @@ class GaussianHMM(_BaseHMM):
         self._check_covariance_values(covars)
         self.covars_ = covars
         if self.covariance_type == "full":
-            from genlab.gaussian import MultivariateNormal
-
             self._components = [
                 MultivariateNormal.from_parameters(m, c)
                 for m, c in zip(self.means_, covars, strict=True)
             ]
+        else:  # the precision factor of a diagonal covariance: the vector 1 / sqrt(var)
+            self._precisions_cholesky = np.array([precision_cholesky(var) for var in covars])
+            self._log_det_precisions = np.array(
+                [log_det_factor(P, d) for P in self._precisions_cholesky]
+            )
 
     def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
         K, d = int(self.n_components), X.shape[1]
@@ -1463,10 +1472,12 @@ class GaussianHMM(_BaseHMM):
     def _log_emission(self, X: FloatArray) -> FloatArray:
         if self.covariance_type == "full":
             return np.column_stack([c._logpdf_rows(X) for c in self._components])
-        d = X.shape[1]
-        # log N(x | mu_k, diag(var_k)) for every row and state
-        z2 = ((X[:, None, :] - self.means_[None]) ** 2 / self.covars_[None]).sum(axis=2)
-        return np.asarray(-0.5 * (d * np.log(2 * np.pi) + np.log(self.covars_).sum(axis=1) + z2))
+        # log N(x | mu_k, diag(var_k)) for every row and state at once (the score and the
+        # decoder call this once per sequence): the deviations from every state's mean,
+        # whitened by its precision factor, shape (n, K, d); cf. genlab.gaussian.whiten
+        z = (X[:, None, :] - self.means_) * self._precisions_cholesky
+        squared = np.einsum("tkj,tkj->tk", z, z)
+        return logpdf_from_mahalanobis(squared, X.shape[1], self._log_det_precisions)
 
     def _n_emission_parameters(self) -> int:
         K, d = self.means_.shape
@@ -1526,5 +1537,5 @@ class GaussianHMM(_BaseHMM):
         eps = rng.standard_normal((len(states), d))
         if self.covariance_type == "diag":
             return self.means_[states] + eps * np.sqrt(self.covars_[states])
-        L = np.linalg.cholesky(self.covars_)
+        L = np.array([c.cholesky_ for c in self._components])  # set by _check_emission
         return np.asarray(self.means_[states] + np.einsum("tij,tj->ti", L[states], eps))
