@@ -4,9 +4,9 @@ Each public function or estimator names, in its docstring, the chapter of the
 book that introduces it. The modules are small and follow the book:
 
 ``genlab.numerics``
-    Log-space arithmetic (log-sum-exp, normalising log-weights).
+    Log-space arithmetic (log-sum-exp, normalising log-weights), stable tie-breaking.
 ``genlab.gaussian``
-    Normal densities, starting with the univariate one.
+    Normal densities, univariate and multivariate, and the Gaussian Bayes classifier.
 ``genlab.plotting``
     The book's colour-blind-safe palette, figure style and shared plots.
 ``genlab.naive_bayes``
@@ -14,9 +14,9 @@ book that introduces it. The modules are small and follow the book:
 ``genlab.text``
     Tokenising and counting words for the text classifiers.
 ``genlab.cluster``
-    k-means with k-means++ seeding.
+    k-means with k-means++ seeding, and a canonical order for fitted clusters.
 ``genlab.mixture``
-    Gaussian mixture models fitted by (soft or hard) EM.
+    Gaussian mixture models fitted by (soft or hard) EM, and one mixture per class.
 ``genlab.hmm``
     Hidden Markov models: forward-backward, Viterbi, Baum-Welch.
 ``genlab.vae``
@@ -30,6 +30,29 @@ book that introduces it. The modules are small and follow the book:
     Small data sets that ship with the package (no downloads).
 ``genlab.reproducibility``
     The pinned arithmetic under which the book's outputs are identical on every machine.
+
+The estimators (scikit-learn's conventions: ``fit``, ``get_params``, ``set_params``,
+``clone``; validated parameters; the chapter that introduces each):
+
+==========================================  ==================================================
+``naive_bayes.GaussianNB``                   Naive Bayes
+``naive_bayes.MultinomialNB``                Naive Bayes
+``naive_bayes.BernoulliNB``                  Naive Bayes
+``gaussian.MultivariateNormal``              The multivariate Gaussian and the Gaussian Bayes
+                                             classifier
+``gaussian.GaussianClassifier``              The multivariate Gaussian and the Gaussian Bayes
+                                             classifier
+``cluster.KMeans``                           Gaussian mixtures and the EM algorithm
+``mixture.GaussianMixture``                  Gaussian mixtures and the EM algorithm
+``mixture.GaussianMixtureClassifier``        Choosing a generative model
+``hmm.CategoricalHMM``                       Hidden Markov models
+``hmm.GaussianHMM``                          Hidden Markov models
+``vae_classifier.ConditionalVAEClassifier``  Choosing a generative model
+==========================================  ==================================================
+
+The PyTorch models of ``genlab.vae`` (``Autoencoder``, ``VAE``, ``ConditionalVAE``) are
+``torch.nn.Module`` s trained by ``vae.train``; chapter "Autoencoders and variational
+autoencoders".
 
 Submodules are imported on first use, so ``import genlab`` is cheap.
 """

@@ -74,10 +74,17 @@ class Interval:
         what = "an integer" if self.kind is numbers.Integral else "a number"
         lo = "" if self.left is None else ("> " if self.closed in ("right", "neither") else ">= ")
         hi = "" if self.right is None else ("< " if self.closed in ("left", "neither") else "<= ")
-        bounds = [f"{lo}{self.left:g}" if self.left is not None else ""]
-        bounds.append(f"{hi}{self.right:g}" if self.right is not None else "")
+        bounds = [f"{lo}{_number(self.left)}" if self.left is not None else ""]
+        bounds.append(f"{hi}{_number(self.right)}" if self.right is not None else "")
         text = " and ".join(b for b in bounds if b)
         return f"{what} {text}".strip() if text else what
+
+
+def _number(bound: float) -> str:
+    """A bound as written: integers in full (2**64 - 1, not 1.84467e+19)."""
+    if isinstance(bound, numbers.Integral) or (math.isfinite(bound) and bound == int(bound)):
+        return str(int(bound))
+    return f"{bound:g}"
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,8 @@ def _describe(constraint: object) -> str:
     if constraint is None:
         return "None"
     if isinstance(constraint, type):
-        return f"a {constraint.__name__}"
+        name = constraint.__name__
+        return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
     names = {
         "boolean": "True or False",
         "random_state": "None, a non-negative integer or a numpy Generator",

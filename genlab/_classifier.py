@@ -3,7 +3,7 @@ r"""The shared machinery of genlab's generative classifiers: one contract for th
 A generative classifier models :math:`p(c)` and :math:`p(x \mid c)` for every class and
 classifies with Bayes' theorem. Everything after fitting is the same for every such model:
 the log joint, the posterior by log-sum-exp, the most probable class, accuracy, and
-ancestral sampling. A subclass (see ``CONTRIBUTING`` in the README: "Adding a model")
+ancestral sampling. A subclass (see "Adding a model" in the README)
 
 * declares ``_parameter_constraints`` for its ``__init__`` parameters and validates them
   with ``self._validate_params()`` at the start of ``fit``;
@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from genlab._base import BaseEstimator, ClassifierMixin
 from genlab._validation import (
     check_array,
+    check_count,
     check_is_fitted,
     check_labels,
     check_probability_vector,
@@ -179,15 +180,14 @@ class GenerativeClassifier(ClassifierMixin, BaseEstimator, ABC):
         self, n_samples: int, y: Any, random_state: int | np.random.Generator | None
     ) -> tuple[NDArray[np.intp], np.random.Generator]:
         check_is_fitted(self, self._fitted_attributes)
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        n_samples = check_count(n_samples, name="n_samples", minimum=1)
         rng = check_random_state(random_state)
         if y is None:
-            return rng.choice(len(self.classes_), size=int(n_samples), p=self._prior()), rng
+            return rng.choice(len(self.classes_), size=n_samples, p=self._prior()), rng
         where = np.nonzero(self.classes_ == y)[0]
         if where.size == 0:
             raise ValueError(f"y={y!r} is not one of the classes {self.classes_.tolist()}")
-        return np.full(int(n_samples), where[0]), rng
+        return np.full(n_samples, where[0]), rng
 
     # ------------------------------------------------- shared fitting helpers
     @staticmethod
@@ -250,7 +250,10 @@ class GenerativeClassifier(ClassifierMixin, BaseEstimator, ABC):
         return self._check_n_features(check_array(X, name="X"), reset=reset)
 
     def _check_n_features(self, X: FloatArray, *, reset: bool) -> FloatArray:
-        if not reset:
+        """At fit (``reset``), record ``n_features_in_``; afterwards, insist on it."""
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        else:
             check_is_fitted(self, self._fitted_attributes)
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(

@@ -20,6 +20,7 @@ __all__ = [
     "NotFittedError",
     "check_array",
     "check_consistent_length",
+    "check_count",
     "check_is_fitted",
     "check_labels",
     "check_nonnegative_counts",
@@ -237,7 +238,14 @@ def check_labels(
         raise ValueError("Complex data not supported: y has complex labels")
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)):
-            raise ValueError("y contains NaN or infinity")
+            kind = "NaN" if np.any(np.isnan(labels)) else "infinity"
+            # (scikit-learn's wording, which its tools look for)
+            raise ValueError(
+                f"Input y contains {kind}: class labels must be finite"
+                if kind == "NaN"
+                else "Input y contains infinity or a value too large for dtype('float64'): "
+                "class labels must be finite"
+            )
         if np.any(labels != np.round(labels)):
             raise ValueError(
                 "Unknown label type: y is continuous (its values are not all integers); a "
@@ -313,11 +321,40 @@ def check_positive(value: float, *, name: str, strict: bool = True) -> float:
     float
         ``value`` as a Python float.
     """
-    v = float(value)
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{name} must be a number; got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number; got {value!r}") from None
     if not np.isfinite(v) or (v <= 0 if strict else v < 0):
         bound = "> 0" if strict else ">= 0"
         raise ValueError(f"{name} must be finite and {bound}; got {v}")
     return v
+
+
+def check_count(value: object, *, name: str, minimum: int = 0) -> int:
+    """Check that a scalar is an integer (not a bool, not a float) of at least ``minimum``.
+
+    Parameters
+    ----------
+    value : object
+        The scalar to check: a Python or NumPy integer.
+    name : str
+        Its name, for the error message.
+    minimum : int
+        The smallest value allowed.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
 
 
 def check_probability_vector(

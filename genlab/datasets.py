@@ -3,14 +3,27 @@
 * the worked examples of Lipiński (2024), "Generative methods in classification tasks",
   TASK Quarterly 28(4), doi:10.34808/tq2024/28.4/a: Tables 1 and 3 (naive Bayes) and
   Tables 4 and 5 (multivariate Gaussian);
-* a spam/ham corpus of 400 short messages written for this course (CC0).
+* a spam/ham corpus of 400 short messages written for this course (CC0);
 
-Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``).
+and a reader for the IDX files of the MNIST distribution (:func:`read_idx`), for readers
+who have them (nothing is downloaded).
+
+Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``);
+:func:`read_idx` in the chapter "Autoencoders and variational autoencoders"
+(``book/vae/vae.ipynb``).
 """
 
 from __future__ import annotations
 
+import errno
+import gzip
+import io
+import math
+import os
+import zlib
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +34,7 @@ __all__ = [
     "lipinski_mixture_example",
     "lipinski_naive_bayes_example",
     "load_spam_ham",
+    "read_idx",
 ]
 
 #: The final two-component model of Lipiński (2024), Eq. 35: weights, means, covariances.
@@ -153,3 +167,137 @@ def load_spam_ham() -> tuple[list[str], NDArray[np.str_]]:
         labels.append(label)
         texts.append(text)
     return texts, np.array(labels)
+
+
+# ------------------------------------------------------------------------- IDX
+#: IDX type codes (the third byte of the magic number) and the element types they name;
+#: multi-byte types are big-endian.
+_IDX_TYPES: dict[int, str] = {
+    0x08: "u1",
+    0x09: "i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
+_GZIP_MAGIC = b"\x1f\x8b"
+#: deflate never expands a byte of compressed data into more than 1032 bytes (zlib's
+#: technical notes); a gzipped file cannot hold more than this many bytes per byte.
+_DEFLATE_MAX_RATIO = 1032
+_CHUNK = 1 << 20
+
+
+def read_idx(path: str | os.PathLike[str]) -> NDArray[Any]:
+    """Read an IDX file (the format of the MNIST distribution), gzipped or raw.
+
+    Introduced in the chapter "Autoencoders and variational autoencoders". The book trains
+    on scikit-learn's bundled 8x8 digits; this reader is for readers who have the MNIST
+    files (``train-images-idx3-ubyte.gz`` etc.). Nothing is downloaded.
+
+    The file is read as a stream (a gzipped one is decompressed as it is read), and its
+    header is checked before any data are: the magic number (two zero bytes, a type code,
+    the number of dimensions), the shape, and the number of bytes that shape needs
+    against what the file can hold (a raw file's size; for a gzipped file, 1032 times its
+    size, the most deflate can expand). No more is ever read, or allocated, than the
+    header promises and the file holds. An IDX file ends with its array, so bytes after it
+    are an error too (a wrong header, or two files joined).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A gzipped or a raw IDX file (recognised by its content, not its name).
+
+    Returns
+    -------
+    ndarray
+        Shape given by the file's header (e.g. (60000, 28, 28) for images), element type
+        given by its type code (big-endian for the multi-byte types).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        Naming the file and the problem: not an IDX file (bad magic number, unknown type
+        code, no dimensions), a header that promises more data than the file holds, a
+        truncated or corrupted gzip stream, or data after the array.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a str or a path-like object; got {type(path).__name__}")
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such IDX file", str(p))
+    if not p.is_file():
+        raise ValueError(f"{p} is not a file")
+    size = p.stat().st_size
+    with p.open("rb") as raw:
+        gzipped = raw.read(2) == _GZIP_MAGIC
+    try:
+        with gzip.open(p, "rb") if gzipped else p.open("rb") as stream:
+            return _read_idx_stream(stream, p, size, gzipped)
+    except EOFError:
+        raise ValueError(
+            f"{p} is truncated: its gzip stream ends before its end-of-stream marker"
+        ) from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise ValueError(f"{p} is a corrupted gzip file ({exc})") from None
+
+
+def _read_idx_stream(stream: io.BufferedIOBase, p: Path, size: int, gzipped: bool) -> NDArray[Any]:
+    what = "decompressed data" if gzipped else "file"
+    magic = stream.read(4)
+    if not magic:
+        raise ValueError(f"{p} is empty{' once decompressed' if gzipped else ''}: not an IDX file")
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
+        raise ValueError(
+            f"{p} is not an IDX file (bad magic number {magic.hex(' ') or 'none'}: an IDX "
+            "file starts with two zero bytes, a type code and the number of dimensions)"
+        )
+    code, ndim = magic[2], magic[3]
+    if code not in _IDX_TYPES:
+        known = ", ".join(f"0x{c:02x}" for c in _IDX_TYPES)
+        raise ValueError(f"{p}: unknown IDX data type 0x{code:02x} (known: {known})")
+    if ndim == 0:
+        raise ValueError(f"{p}: the IDX header declares 0 dimensions (at least 1 is needed)")
+    dims = stream.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise ValueError(
+            f"{p} is truncated: its header declares {ndim} dimensions ({4 * ndim} bytes of "
+            f"sizes) but the {what} ends after {len(dims)} of them"
+        )
+    shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_TYPES[code])
+    expected = math.prod(shape) * dtype.itemsize  # a Python int: no overflow
+    header = 4 + 4 * ndim
+    capacity = (size * _DEFLATE_MAX_RATIO if gzipped else size) - header
+    if expected > capacity:
+        holds = f"at most {capacity} bytes" if gzipped else f"{capacity} bytes"
+        raise ValueError(
+            f"{p}: its header announces an array of shape {shape} ({expected} bytes of "
+            f"data) but the {'gzipped ' if gzipped else ''}file can hold {holds} after "
+            "the header: the file is truncated or its header is wrong"
+        )
+    data = bytearray()
+    while len(data) < expected:  # grows with what the file really holds
+        chunk = stream.read(min(_CHUNK, expected - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) < expected:
+        raise ValueError(
+            f"{p} is truncated: its header announces {expected} bytes of data, the {what} "
+            f"has {len(data)}"
+        )
+    # Reading on reaches the end of a gzip stream, where its CRC is checked.
+    extra = len(stream.read(_CHUNK)) if gzipped else size - header - expected
+    if extra:
+        more = " or more" if gzipped and extra == _CHUNK else ""
+        raise ValueError(
+            f"{p}: {extra}{more} bytes after the {expected} bytes of data the header "
+            "announces (an IDX file ends with its array: the header is wrong, or files "
+            "were joined)"
+        )
+    try:
+        return np.frombuffer(data, dtype=dtype).reshape(shape)
+    except ValueError as exc:  # more dimensions than NumPy supports
+        raise ValueError(f"{p}: cannot hold an array of {ndim} dimensions ({exc})") from None

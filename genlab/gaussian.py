@@ -18,17 +18,34 @@ The multivariate density of Eq. (21),
     \mathcal N(x \mid \mu, \Sigma) = (2\pi)^{-d/2} |\Sigma|^{-1/2}
       \exp\bigl(-\tfrac12 (x-\mu)^\top \Sigma^{-1} (x-\mu)\bigr),
 
-is evaluated through the Cholesky factorisation :math:`\Sigma = L L^\top`: with
-:math:`z = L^{-1}(x - \mu)` (through the inverse of the triangular factor :math:`L`, which is
-cheap and stable; :math:`\Sigma` itself is never inverted),
+is evaluated through the Cholesky factorisation :math:`\Sigma = L L^\top`
+(:func:`cholesky_factor`) and the factor of the precision, :math:`P = L^{-\top}` with
+:math:`P P^\top = \Sigma^{-1}` (:func:`precision_cholesky`, through the inverse of the
+triangular factor :math:`L`, which is cheap and stable; :math:`\Sigma` itself is never
+inverted): with :math:`z = P^\top (x - \mu)` (:func:`whiten`),
 :math:`(x-\mu)^\top \Sigma^{-1} (x-\mu) = \lVert z \rVert^2` and
-:math:`\log|\Sigma| = 2 \sum_i \log L_{ii}` (never a determinant, which under- or
-overflows in high dimension).
+:math:`\log|P| = \sum_i \log P_{ii} = -\tfrac12 \log|\Sigma|` (:func:`log_det_factor`;
+never a determinant, which under- or overflows in high dimension), so that
+
+.. math::
+
+    \log \mathcal N(x \mid \mu, \Sigma)
+      = -\tfrac12 \bigl(d \log 2\pi + \lVert z \rVert^2\bigr) + \log|P|
+
+(:func:`logpdf_from_mahalanobis`, :func:`multivariate_normal_logpdf`). A diagonal
+covariance has the diagonal factor :math:`P = \operatorname{diag}(1/\sigma_j)`, kept as a
+vector, and a spherical one :math:`P = I/\sigma`, kept as a scalar.
+
+These functions are the one place where genlab computes a Gaussian density on arrays:
+:class:`MultivariateNormal`, :class:`GaussianClassifier`,
+:class:`genlab.naive_bayes.GaussianNB`, :class:`genlab.mixture.GaussianMixture` and
+:class:`genlab.hmm.GaussianHMM` all call them. (The PyTorch models compute theirs on
+tensors, for automatic differentiation.)
 
 The univariate functions are introduced in the book's chapter "What is a generative
-model?" (``book/intro/generative_models.ipynb``); :class:`MultivariateNormal` and
-:class:`GaussianClassifier` in the chapter "The multivariate Gaussian and the Gaussian
-Bayes classifier" (``book/gaussian/gaussian.ipynb``).
+model?" (``book/intro/generative_models.ipynb``); the multivariate ones,
+:class:`MultivariateNormal` and :class:`GaussianClassifier` in the chapter "The
+multivariate Gaussian and the Gaussian Bayes classifier" (``book/gaussian/gaussian.ipynb``).
 """
 
 from __future__ import annotations
@@ -38,8 +55,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import LinAlgError, cholesky
-from scipy.linalg.lapack import dtrtri
 
 from genlab._base import BaseEstimator, DensityMixin, Interval
 from genlab._classifier import GenerativeClassifier
@@ -49,7 +64,19 @@ from genlab._validation import (
     check_random_state,
 )
 
-__all__ = ["GaussianClassifier", "MultivariateNormal", "normal_logpdf", "normal_pdf"]
+__all__ = [
+    "GaussianClassifier",
+    "MultivariateNormal",
+    "cholesky_factor",
+    "log_det_factor",
+    "logpdf_from_mahalanobis",
+    "multivariate_normal_logpdf",
+    "normal_logpdf",
+    "normal_pdf",
+    "precision_cholesky",
+    "triangular_inverse",
+    "whiten",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -59,7 +86,8 @@ FloatArray = NDArray[np.float64]
 #: matrix is used so that the check does not depend on the features' units.
 _MAX_CONDITION = 1e12
 
-_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+_LOG_2PI = np.log(2.0 * np.pi)
+_LOG_SQRT_2PI = 0.5 * _LOG_2PI
 
 
 def normal_logpdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.float64]:
@@ -125,37 +153,355 @@ def normal_pdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.floa
     return np.exp(normal_logpdf(x, mean, std))
 
 
-def _cholesky(covariance: FloatArray, what: str) -> FloatArray:
-    """Lower Cholesky factor of a covariance matrix, or a ValueError saying why not.
+# ------------------------------------------------------------------ the multivariate mathematics
+# Every Gaussian density in genlab is computed here. A Gaussian is described by its mean
+# and the Cholesky factor P of its *precision*, P P^T = Sigma^{-1}: an upper-triangular
+# matrix (full covariance), a vector (diagonal covariance, P = diag(1 / sigma_j)) or a
+# scalar (spherical covariance, P = I / sigma).
 
-    The factorisation is done on the correlation matrix C = D^{-1/2} Sigma D^{-1/2}
-    (D the diagonal of Sigma) and rescaled, L = D^{1/2} L_C, so that near-singularity is
-    judged independently of the features' scales.
+_RIDGE = "add a small ridge with reg_covar > 0"
+
+
+def cholesky_factor(
+    covariance: ArrayLike,
+    *,
+    name: str = "covariance",
+    remedy: str = _RIDGE,
+    max_condition: float | None = _MAX_CONDITION,
+) -> FloatArray:
+    r"""Lower-triangular Cholesky factor :math:`L` of a covariance, :math:`\Sigma = L L^\top`.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    The factorisation is done on the correlation matrix
+    :math:`C = D^{-1/2} \Sigma D^{-1/2}` (:math:`D` the diagonal of :math:`\Sigma`) and
+    rescaled, :math:`L = D^{1/2} L_C`, so that near-singularity is judged independently
+    of the features' units.
+
+    Parameters
+    ----------
+    covariance : array_like of shape (n_features, n_features)
+        Symmetric and positive definite. Only its lower triangle is read; symmetry is not
+        checked here.
+    name : str, default "covariance"
+        How error messages name the matrix.
+    remedy : str, default "add a small ridge with reg_covar > 0"
+        What error messages advise.
+    max_condition : float or None, default 1e12
+        Reject a covariance whose correlation matrix has a condition number above this
+        (as bounded below by the squared ratio of the largest to the smallest diagonal
+        entry of :math:`L_C`): some combination of features is then almost exactly
+        determined by the others. None accepts every matrix that can be factorised.
+
+    Returns
+    -------
+    ndarray of shape (n_features, n_features)
+        :math:`L`, lower triangular with a positive diagonal.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square, contains NaN or infinity, has a non-positive
+        diagonal entry, is not positive definite or (``max_condition``) nearly singular.
     """
-    if not np.all(np.isfinite(covariance)):
-        raise ValueError(f"{what} contains NaN or infinity (an overflow?)")
-    scale = np.sqrt(np.diag(covariance))
-    if np.any(scale <= 0):
-        raise ValueError(
-            f"{what} is singular (a feature has zero variance); "
-            "add a small ridge with reg_covar > 0"
-        )
-    correlation = covariance / np.outer(scale, scale)
+    cov = np.asarray(covariance, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"{name} must be a square matrix; got shape {cov.shape}")
+    if not np.all(np.isfinite(cov)):
+        raise ValueError(f"{name} contains NaN or infinity (an overflow?)")
+    scale = np.sqrt(np.diag(cov))
+    if not np.all(scale > 0):
+        raise ValueError(f"{name} is singular (a feature has zero variance); {remedy}")
+    from scipy.linalg import LinAlgError, cholesky  # imported on first use: SciPy is slow
+
     try:
-        L_corr = cholesky(correlation, lower=True, check_finite=False)
+        L_corr = cholesky(cov / np.outer(scale, scale), lower=True, check_finite=False)
     except LinAlgError:
         raise ValueError(
-            f"{what} is singular or not positive definite (Cholesky factorisation failed); "
-            "add a small ridge with reg_covar > 0"
+            f"{name} is singular or not positive definite (Cholesky factorisation failed); "
+            f"{remedy}"
         ) from None
     diag = np.diag(L_corr)
-    if np.min(diag) <= 0 or (np.max(diag) / np.min(diag)) ** 2 > _MAX_CONDITION:
+    if np.min(diag) <= 0:
+        raise ValueError(f"{name} is singular (its Cholesky factor has a zero pivot); {remedy}")
+    condition = (np.max(diag) / np.min(diag)) ** 2
+    if max_condition is not None and condition > max_condition:
         raise ValueError(
-            f"{what} is nearly singular (its correlation matrix has condition number at "
-            f"least {(np.max(diag) / np.min(diag)) ** 2:.1e}); add a small ridge with "
-            "reg_covar > 0"
+            f"{name} is nearly singular (its correlation matrix has condition number at "
+            f"least {condition:.1e}); {remedy}"
         )
     return np.asarray(scale[:, None] * L_corr, dtype=np.float64)
+
+
+def triangular_inverse(factor: ArrayLike) -> FloatArray:
+    r"""Inverse :math:`L^{-1}` of a lower-triangular matrix, by LAPACK's ``dtrtri``.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    With :math:`L` the Cholesky factor of a covariance, :math:`P = L^{-\top}` is the
+    Cholesky factor of the precision, :math:`P P^\top = \Sigma^{-1}`
+    (:func:`precision_cholesky`); :math:`\Sigma` itself is never inverted. (A triangular
+    solve against the identity gives the same matrix, but SciPy's multithreaded
+    ``dtrsm`` competes with NumPy's BLAS threads and is slow here.)
+
+    Parameters
+    ----------
+    factor : array_like of shape (n_features, n_features)
+        Lower triangular (the strict upper triangle is ignored), with a non-zero diagonal.
+
+    Returns
+    -------
+    ndarray of shape (n_features, n_features)
+        :math:`L^{-1}`, lower triangular.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square, not finite, or has a zero on its diagonal.
+    """
+    L = np.asarray(factor, dtype=np.float64)
+    if L.ndim != 2 or L.shape[0] != L.shape[1]:
+        raise ValueError(f"factor must be a square matrix; got shape {L.shape}")
+    if not np.all(np.isfinite(L)):
+        raise ValueError("factor contains NaN or infinity")
+    from scipy.linalg.lapack import dtrtri  # imported on first use: SciPy is slow
+
+    # dtrtri copies the strict upper triangle from its input: zeros, whatever was there
+    inverse, info = dtrtri(np.tril(L), lower=1)
+    if info != 0:
+        raise ValueError(
+            f"factor is singular (diagonal entry {info - 1} is zero); it has no inverse"
+        )
+    return np.asarray(inverse, dtype=np.float64)
+
+
+def precision_cholesky(
+    covariance: ArrayLike,
+    *,
+    name: str = "covariance",
+    remedy: str = _RIDGE,
+    max_condition: float | None = _MAX_CONDITION,
+) -> FloatArray:
+    r"""Cholesky factor :math:`P` of the precision, :math:`P P^\top = \Sigma^{-1}`.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    For a full covariance :math:`P = L^{-\top}`, upper triangular, with :math:`L` from
+    :func:`cholesky_factor` (scikit-learn's ``precisions_cholesky_`` convention); for a
+    diagonal covariance :math:`P = \operatorname{diag}(1/\sigma_j)`, kept as the vector of
+    :math:`1/\sigma_j`; for a spherical one :math:`P = I/\sigma`, kept as the scalar.
+
+    Parameters
+    ----------
+    covariance : array_like of shape (n_features, n_features), (n_features,) or ()
+        A full covariance matrix, the variances of a diagonal one, or the one variance
+        of a spherical one.
+    name, remedy, max_condition
+        As in :func:`cholesky_factor` (``max_condition`` concerns full matrices only).
+
+    Returns
+    -------
+    ndarray of the shape of ``covariance``
+        :math:`P`, in the form :func:`multivariate_normal_logpdf` takes.
+
+    Raises
+    ------
+    ValueError
+        If a full matrix cannot be factorised (see :func:`cholesky_factor`), or a
+        variance is not finite and positive.
+    """
+    cov = np.asarray(covariance, dtype=np.float64)
+    if cov.ndim == 2:
+        L = cholesky_factor(cov, name=name, remedy=remedy, max_condition=max_condition)
+        return np.asarray(triangular_inverse(L).T, dtype=np.float64)
+    if cov.ndim > 2:
+        raise ValueError(
+            f"{name} must be a matrix, a vector of variances or one variance; got shape "
+            f"{cov.shape}"
+        )
+    if not np.all(np.isfinite(cov)):
+        raise ValueError(f"{name} contains NaN or infinity (an overflow?)")
+    if np.any(cov <= 0):
+        raise ValueError(
+            f"{name} must be positive (a zero variance has no density; got "
+            f"{float(np.min(cov))!r}); {remedy}"
+        )
+    return np.asarray(1.0 / np.sqrt(cov), dtype=np.float64)
+
+
+def _check_gaussian(
+    X: ArrayLike, mean: ArrayLike, precision_cholesky: ArrayLike, check_finite: bool
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """X, mean and P as float arrays of consistent shapes, or a ValueError saying why not."""
+    X_, mu, P = (np.asarray(v, dtype=np.float64) for v in (X, mean, precision_cholesky))
+    if X_.ndim != 2:
+        raise ValueError(f"X must be 2-D, of shape (n_samples, n_features); got {X_.shape}")
+    d = X_.shape[1]
+    if mu.shape != (d,):
+        raise ValueError(f"mean must have shape ({d},) for X with {d} features; got {mu.shape}")
+    if P.shape not in ((d, d), (d,), ()):
+        raise ValueError(
+            f"precision_cholesky must have shape ({d}, {d}), ({d},) or () for X with {d} "
+            f"features; got {P.shape}"
+        )
+    if check_finite:
+        for what, v in (("X", X_), ("mean", mu), ("precision_cholesky", P)):
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"{what} contains NaN or infinity")
+    return X_, mu, P
+
+
+def whiten(
+    X: ArrayLike, mean: ArrayLike, precision_cholesky: ArrayLike, *, check_finite: bool = True
+) -> FloatArray:
+    r"""Whitened deviations :math:`z_i = P^\top (x_i - \mu)` of the rows of ``X``.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    With :math:`P P^\top = \Sigma^{-1}`, :math:`\lVert z_i \rVert^2 = (x_i - \mu)^\top
+    \Sigma^{-1} (x_i - \mu)` is the squared Mahalanobis distance, and the :math:`z_i`
+    follow :math:`\mathcal N(0, I)` when the :math:`x_i` follow
+    :math:`\mathcal N(\mu, \Sigma)`. The deviations are formed before the product, so
+    that points far from the origin keep their precision.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    mean : array_like of shape (n_features,)
+    precision_cholesky : array_like of shape (n_features, n_features), (n_features,) or ()
+        :math:`P`, as returned by :func:`precision_cholesky`: upper triangular, the
+        diagonal of a diagonal factor, or the scalar of a spherical one.
+    check_finite : bool, default True
+        Check that the inputs contain no NaN or infinity (callers that have validated
+        them pass False).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        The rows :math:`(x_i - \mu)^\top P`.
+    """
+    X_, mu, P = _check_gaussian(X, mean, precision_cholesky, check_finite)
+    deviations = X_ - mu
+    if P.ndim == 2:
+        return np.asarray(deviations @ P, dtype=np.float64)
+    deviations *= P  # a diagonal factor scales each coordinate
+    return deviations
+
+
+def log_det_factor(factor: ArrayLike, n_features: int) -> float:
+    r"""Log-determinant :math:`\log |A| = \sum_j \log A_{jj}` of a triangular factor.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    For a Cholesky factor, :math:`\log|\Sigma| = 2 \log|L|`; for a precision factor,
+    :math:`\log|P| = -\tfrac12 \log|\Sigma|`. Computed from the diagonal, never as a
+    determinant, which under- or overflows in high dimension.
+
+    Parameters
+    ----------
+    factor : array_like of shape (n_features, n_features), (n_features,) or ()
+        A triangular matrix with a positive diagonal, the diagonal of a diagonal one, or
+        the scalar :math:`a` of :math:`a I`.
+    n_features : int
+        The dimension :math:`d` (used for a scalar: :math:`\log|aI| = d \log a`).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If the diagonal has an entry that is not positive (a Cholesky factor's never has).
+    """
+    A = np.asarray(factor, dtype=np.float64)
+    diagonal = np.diag(A) if A.ndim == 2 else A
+    if not np.all(diagonal > 0):
+        raise ValueError(
+            f"the factor's diagonal must be positive; got {float(np.min(diagonal))!r} (not a "
+            "Cholesky factor?)"
+        )
+    if A.ndim == 0:
+        return float(n_features * np.log(A))
+    return float(np.sum(np.log(diagonal)))
+
+
+def logpdf_from_mahalanobis(
+    squared_distance: ArrayLike, n_features: int, log_det_precision_cholesky: ArrayLike
+) -> FloatArray:
+    r"""Gaussian log-density from the squared Mahalanobis distance and :math:`\log|P|`.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    .. math::
+
+        \log \mathcal N(x \mid \mu, \Sigma)
+          = -\tfrac12 \bigl(d \log 2\pi + (x-\mu)^\top \Sigma^{-1} (x-\mu)\bigr) + \log|P|,
+        \qquad \log|P| = -\tfrac12 \log|\Sigma| .
+
+    Parameters
+    ----------
+    squared_distance : array_like of float
+        :math:`(x-\mu)^\top \Sigma^{-1} (x-\mu)`, e.g. of shape (n_samples,), or
+        (n_samples, n_components) for several Gaussians at once.
+    n_features : int
+        The dimension :math:`d`.
+    log_det_precision_cholesky : array_like of float
+        :math:`\log|P|` (:func:`log_det_factor`), broadcast against ``squared_distance``:
+        a scalar, or shape (n_components,) for several Gaussians.
+
+    Returns
+    -------
+    ndarray of float64
+        The log-densities, with the broadcast shape of the inputs.
+    """
+    squared = np.asarray(squared_distance, dtype=np.float64)
+    return np.asarray(
+        -0.5 * (n_features * _LOG_2PI + squared) + log_det_precision_cholesky, dtype=np.float64
+    )
+
+
+def multivariate_normal_logpdf(
+    X: ArrayLike, mean: ArrayLike, precision_cholesky: ArrayLike, *, check_finite: bool = True
+) -> FloatArray:
+    r"""Log-density :math:`\log \mathcal N(x_i \mid \mu, \Sigma)` of every row of ``X``.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    Eq. (21) of Lipiński (2024) in log space, through the precision's Cholesky factor
+    :math:`P` (:math:`P P^\top = \Sigma^{-1}`): with the whitened deviations
+    :math:`z_i = P^\top (x_i - \mu)` (:func:`whiten`),
+
+    .. math::
+
+        \log \mathcal N(x_i \mid \mu, \Sigma)
+          = -\tfrac12 \bigl(d \log 2\pi + \lVert z_i \rVert^2\bigr) + \log|P| .
+
+    A full, diagonal or spherical covariance is given by the shape of :math:`P`.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    mean : array_like of shape (n_features,)
+    precision_cholesky : array_like of shape (n_features, n_features), (n_features,) or ()
+        :math:`P`, as returned by :func:`precision_cholesky`.
+    check_finite : bool, default True
+        As in :func:`whiten`.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> P = precision_cholesky(np.diag([4.0, 1.0]))  # sigma = (2, 1)
+    >>> round(float(multivariate_normal_logpdf([[0.0, 0.0]], [0.0, 0.0], P)[0]), 6)
+    -2.531024
+    """
+    z = whiten(X, mean, precision_cholesky, check_finite=check_finite)
+    d = z.shape[1]
+    squared_distance = np.einsum("ij,ij->i", z, z)
+    return logpdf_from_mahalanobis(squared_distance, d, log_det_factor(precision_cholesky, d))
 
 
 class MultivariateNormal(DensityMixin, BaseEstimator):
@@ -233,18 +579,12 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         deviations = X_ - self.mean_
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
             self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
-        self._set_factors(_cholesky(self.covariance_, "the fitted covariance"))
+        self._set_factors(cholesky_factor(self.covariance_, name="the fitted covariance"))
         return self
 
     def _set_factors(self, L: FloatArray) -> None:
-        # P = L^{-T}: LAPACK's triangular inverse of the Cholesky factor (dtrtri). (A
-        # triangular solve against the identity gives the same matrix, but scipy's
-        # multithreaded dtrsm competes with NumPy's BLAS threads and is slow here.)
-        L_inv, info = dtrtri(L, lower=1)
-        if info != 0:
-            raise ValueError("the covariance's Cholesky factor is singular")
         self.cholesky_ = L
-        self.precision_cholesky_ = np.asarray(L_inv.T, dtype=np.float64)
+        self.precision_cholesky_ = np.asarray(triangular_inverse(L).T, dtype=np.float64)
         self.n_features_in_ = L.shape[0]
 
     @classmethod
@@ -274,7 +614,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
             raise ValueError("covariance is not symmetric")
         dist = cls()
         dist.mean_, dist.covariance_ = mu, cov
-        dist._set_factors(_cholesky(cov, "covariance"))
+        dist._set_factors(cholesky_factor(cov))
         return dist
 
     def _check_rows(self, X: ArrayLike) -> tuple[FloatArray, bool]:
@@ -291,19 +631,11 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
             )
         return X_, single
 
-    def _whiten(self, X_: FloatArray) -> FloatArray:
-        """Whiten every row, z = L^{-1}(x - mu), computed as (x - mu)^T P with P = L^{-T}."""
-        return np.asarray((X_ - self.mean_) @ self.precision_cholesky_, dtype=np.float64)
-
-    def _log_det(self) -> float:
-        return float(2.0 * np.sum(np.log(np.diag(self.cholesky_))))
-
     def _logpdf_rows(self, X_: FloatArray) -> FloatArray:
-        z = self._whiten(X_)
-        d = self.n_features_in_
-        squared_distance = np.einsum("ij,ij->i", z, z)  # (x-mu)^T Sigma^{-1} (x-mu)
-        log_density = -0.5 * (d * np.log(2.0 * np.pi) + self._log_det() + squared_distance)
-        return np.asarray(log_density, dtype=np.float64)
+        """Log-density of rows that are already validated (finite, n_features columns)."""
+        return multivariate_normal_logpdf(
+            X_, self.mean_, self.precision_cholesky_, check_finite=False
+        )
 
     def logpdf(self, X: ArrayLike) -> Any:
         r"""Log-density :math:`\log \mathcal N(x \mid \mu, \Sigma)` (Eq. 21, in log space).
@@ -372,7 +704,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         ndarray of shape (n_samples,), or a float for a single point
         """
         X_, single = self._check_rows(X)
-        z = self._whiten(X_)
+        z = whiten(X_, self.mean_, self.precision_cholesky_, check_finite=False)
         out = np.sqrt(np.einsum("ij,ij->i", z, z))
         return float(out[0]) if single else out
 
@@ -386,7 +718,8 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         if not hasattr(self, "cholesky_"):
             raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
         d = self.n_features_in_
-        return float(0.5 * d * (1.0 + np.log(2.0 * np.pi)) + 0.5 * self._log_det())
+        half_log_det = log_det_factor(self.cholesky_, d)  # 1/2 log|Sigma| = log|L|
+        return float(0.5 * d * (1.0 + _LOG_2PI) + half_log_det)
 
     def sample(
         self, n_samples: int = 1, *, random_state: int | np.random.Generator | None = None

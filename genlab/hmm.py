@@ -19,9 +19,12 @@ algorithm computes it in :math:`O(TK^2)` instead of :math:`O(K^T)` through
 
 The functions :func:`forward`, :func:`backward`, :func:`viterbi` and
 :func:`posteriors` are the readable reference: one sequence, log space, one line per
-equation. The estimators run the same recursions compiled by numba (``_kernels``,
-written to mirror the reference line for line and tested against it), because a Python
-loop over 50,000 time steps is slow. Names follow hmmlearn: ``startprob_``,
+equation (``_forward``, ``_backward``, ``_viterbi``, ``_posteriors``), behind a check of
+their arguments (shapes, NaN, log-probabilities that are not the logarithms of
+probability distributions: probabilities passed by mistake). The estimators validate
+their own input once and run the same recursions compiled by numba (``_kernels``, written
+to mirror the reference line for line and tested against it), unchecked, because a
+Python loop over 50,000 time steps is slow. Names follow hmmlearn: ``startprob_``,
 ``transmat_``, ``emissionprob_``, ``means_``, ``covars_``, ``fit(X, lengths)``,
 ``score``, ``decode``, ``predict``, ``predict_proba``, ``sample``.
 
@@ -30,16 +33,21 @@ Differences from hmmlearn: ``decode(..., algorithm="map")`` returns the log-like
 a state that receives no posterior mass in Baum-Welch keeps its previous transition row
 and emission parameters (hmmlearn zeroes them); ``converged_`` is False when ``n_iter``
 was reached; ``history_[i]`` is the log-likelihood of the parameters *before* the i-th
-M-step; a sequence of probability zero raises a ValueError instead of producing NaN.
+M-step; a sequence of probability zero raises a ValueError instead of producing NaN;
+fitting again starts from the same values as the previous fit, not from its results
+(a refit equals a fresh fit, as in scikit-learn; see "Fitting again" in
+:class:`CategoricalHMM`).
 
 Introduced in the book's chapter "Hidden Markov models" (``book/hmm/hmm.ipynb``).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -47,6 +55,7 @@ from numpy.typing import ArrayLike, NDArray
 from genlab import _hmm_kernels as _kernels
 from genlab._base import BaseEstimator, Interval, Options
 from genlab._validation import (
+    InvalidInputError,
     check_array,
     check_is_fitted,
     check_probability_vector,
@@ -54,6 +63,12 @@ from genlab._validation import (
     check_stochastic_matrix,
 )
 from genlab.cluster import KMeans
+from genlab.gaussian import (
+    MultivariateNormal,
+    log_det_factor,
+    logpdf_from_mahalanobis,
+    precision_cholesky,
+)
 from genlab.numerics import log_normalize, logsumexp
 
 __all__ = [
@@ -67,11 +82,111 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+#: Tolerance of the public functions' checks on log-probabilities: an entry may exceed 0,
+#: and a distribution's log-sum-exp may differ from 0, by this much (rounding). The
+#: estimators accept probabilities whose sums are within 1e-8 of 1: the same tolerance.
+_LOG_TOL = 1e-8
+
 
 def _log(p: ArrayLike) -> FloatArray:
     """Natural log with log(0) = -inf and no warning: forbidden transitions are legal."""
     with np.errstate(divide="ignore"):
         return np.log(np.asarray(p, dtype=np.float64))
+
+
+# ------------------------------------------- checks of the public functions' arguments
+def _check_log_array(a: ArrayLike, name: str, shape: str, ndim: int) -> FloatArray:
+    """A real float64 array of ``ndim`` dimensions without NaN or +inf (-inf is allowed)."""
+    raw = np.asarray(a)
+    if raw.dtype.kind == "c":
+        raise ValueError(f"{name} has complex entries; it must hold real log-values")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{name} must be a numeric array: {exc}") from None
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must have shape {shape}; got shape {arr.shape}")
+    n_nan = int(np.isnan(arr).sum())
+    if n_nan:
+        raise ValueError(f"{name} contains NaN ({n_nan} entries); log-values must be numbers")
+    n_inf = int((arr == np.inf).sum())
+    if n_inf:
+        raise ValueError(
+            f"{name} contains +inf ({n_inf} entries); log-values must be finite or -inf "
+            "(-inf is probability 0)"
+        )
+    return arr
+
+
+def _check_log_distributions(arr: FloatArray, name: str) -> None:
+    """Each row (or the vector) must be the log of a probability distribution.
+
+    Entries may be -inf (probability 0: a forbidden start or transition), must be <= 0,
+    and ``logsumexp`` of each row must be 0: the probabilities sum to 1.
+    """
+    if arr.size and arr.max() > _LOG_TOL:
+        raise ValueError(
+            f"{name} must hold log-probabilities, which are <= 0; its largest entry is "
+            f"{arr.max():.6g}. Did you pass probabilities? Pass their logarithms (np.log)"
+        )
+    totals = np.atleast_1d(logsumexp(arr, axis=-1))
+    bad = np.flatnonzero(~(np.abs(totals) <= _LOG_TOL))
+    if bad.size == 0:
+        return
+    sums = np.exp(totals[bad])
+    if arr.ndim == 1:
+        raise ValueError(
+            f"{name} must be the logarithm of a probability vector: its probabilities "
+            f"exp({name}) sum to {sums[0]:.10g}, not 1 (logsumexp({name}) = {totals[0]:.6g})"
+        )
+    raise ValueError(
+        f"every row of {name} must be the logarithm of a probability vector, whose "
+        f"probabilities sum to 1; the probabilities of row(s) {bad[:5].tolist()} sum to "
+        f"{[float(f'{s:.10g}') for s in sums[:5]]}"
+    )
+
+
+def _check_log_startprob(log_startprob: ArrayLike) -> FloatArray:
+    log_pi = _check_log_array(log_startprob, "log_startprob", "(n_states,)", 1)
+    if log_pi.size == 0:
+        raise ValueError("log_startprob is empty; an HMM needs at least one state")
+    _check_log_distributions(log_pi, "log_startprob")
+    return log_pi
+
+
+def _check_transitions_and_emissions(
+    log_transmat: ArrayLike, log_emission: ArrayLike, n_states: int | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Validate log_transmat (K, K) and log_emission (T, K), K from log_startprob if given."""
+    log_A = _check_log_array(log_transmat, "log_transmat", "(n_states, n_states)", 2)
+    if log_A.size == 0:
+        raise ValueError("log_transmat is empty; an HMM needs at least one state")
+    K = log_A.shape[0] if n_states is None else n_states
+    if log_A.shape != (K, K):
+        against = "" if n_states is None else f" for the {K} states of log_startprob"
+        raise ValueError(
+            f"log_transmat must be a square matrix of shape ({K}, {K}){against}; "
+            f"got shape {log_A.shape}"
+        )
+    log_b = _check_log_array(log_emission, "log_emission", "(n_steps, n_states)", 2)
+    if log_b.shape[1] != K:
+        raise ValueError(
+            f"log_emission must have shape (n_steps, {K}), one column per state; got shape "
+            f"{log_b.shape}"
+        )
+    if log_b.shape[0] == 0:
+        raise ValueError(
+            f"log_emission has 0 time steps (shape {log_b.shape}); a sequence needs at least one"
+        )
+    _check_log_distributions(log_A, "log_transmat")
+    return log_A, log_b
+
+
+def _raise_impossible(what: str) -> NoReturn:
+    raise ValueError(
+        f"the sequence has probability zero under the model (it needs a forbidden start or "
+        f"transition or an impossible emission); its {what} undefined"
+    )
 
 
 # ------------------------------------------------------ the readable reference
@@ -85,19 +200,39 @@ def forward(
     Parameters
     ----------
     log_startprob : array_like of shape (n_states,)
-        :math:`\log \pi`.
+        :math:`\log \pi`: log-probabilities (``-inf`` for a state that cannot start)
+        whose probabilities sum to 1.
     log_transmat : array_like of shape (n_states, n_states)
-        :math:`\log A`; row ``i`` holds the transitions out of state ``i``.
+        :math:`\log A`; row ``i`` holds the log-probabilities of the transitions out of
+        state ``i`` (``-inf``: forbidden); each row's probabilities sum to 1.
     log_emission : array_like of shape (n_steps, n_states)
-        :math:`\log b_j(o_t)`, the log-likelihood of each observation under each state.
+        :math:`\log b_j(o_t)`, the log-likelihood of each observation under each state
+        (``-inf``: impossible). Log-densities of continuous observations may be positive.
+        ``n_steps >= 1``.
 
     Returns
     -------
     log_alpha : ndarray of shape (n_steps, n_states)
         :math:`\log \alpha_t(j) = \log p(o_1, \dots, o_t, z_t = j)`.
     log_likelihood : float
-        :math:`\log P(O \mid \lambda)`.
+        :math:`\log P(O \mid \lambda)`; ``-inf`` for a sequence of probability zero.
+
+    Raises
+    ------
+    ValueError
+        For inconsistent shapes, zero time steps, NaN or ``+inf``, and start or
+        transition log-probabilities that are positive or whose probabilities do not sum
+        to 1 (within 1e-8): probabilities passed instead of their logarithms.
     """
+    log_pi = _check_log_startprob(log_startprob)
+    log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission, len(log_pi))
+    return _forward(log_pi, log_A, log_b)
+
+
+def _forward(
+    log_startprob: FloatArray, log_transmat: FloatArray, log_emission: FloatArray
+) -> tuple[FloatArray, float]:
+    """:func:`forward` without the checks of its arguments."""
     log_pi, log_A, log_b = (
         np.asarray(a, dtype=np.float64) for a in (log_startprob, log_transmat, log_emission)
     )
@@ -118,14 +253,27 @@ def backward(log_transmat: ArrayLike, log_emission: ArrayLike) -> FloatArray:
     Parameters
     ----------
     log_transmat : array_like of shape (n_states, n_states)
+        :math:`\log A`, as in :func:`forward`.
     log_emission : array_like of shape (n_steps, n_states)
+        :math:`\log b_j(o_t)`, as in :func:`forward`; ``n_steps >= 1``.
 
     Returns
     -------
     log_beta : ndarray of shape (n_steps, n_states)
         :math:`\log \beta_t(i) = \log p(o_{t+1}, \dots, o_T \mid z_t = i)`;
         :math:`\beta_T = 1`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`forward`.
     """
+    log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission)
+    return _backward(log_A, log_b)
+
+
+def _backward(log_transmat: FloatArray, log_emission: FloatArray) -> FloatArray:
+    """:func:`backward` without the checks of its arguments."""
     log_A, log_b = (np.asarray(a, dtype=np.float64) for a in (log_transmat, log_emission))
     T, K = log_b.shape
     log_beta = np.empty((T, K))
@@ -146,9 +294,11 @@ def posteriors(
     Parameters
     ----------
     log_alpha, log_beta : array_like of shape (n_steps, n_states)
-        From :func:`forward` and :func:`backward`.
+        From :func:`forward` and :func:`backward`, for the same sequence and parameters.
     log_transmat : array_like of shape (n_states, n_states)
+        :math:`\log A`, as in :func:`forward`.
     log_emission : array_like of shape (n_steps, n_states)
+        :math:`\log b_j(o_t)`, as in :func:`forward`.
 
     Returns
     -------
@@ -158,7 +308,65 @@ def posteriors(
         :math:`\sum_{t=1}^{T-1} \xi_t(i, j)` with
         :math:`\xi_t(i, j) = p(z_t = i, z_{t+1} = j \mid O)
         \propto \alpha_t(i) A_{ij} b_j(o_{t+1}) \beta_{t+1}(j)`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`forward`; for a sequence of probability zero; and for arguments that do
+        not belong together: :math:`\beta_T \ne 1`, :math:`\sum_i \alpha_t(i)\beta_t(i)`
+        not the same :math:`P(O)` at every step, or :math:`\xi` whose sums over
+        :math:`j` and :math:`i` are not :math:`\gamma_t(i)` and :math:`\gamma_{t+1}(j)`
+        (a ``log_transmat`` or ``log_emission`` other than the one ``log_alpha`` and
+        ``log_beta`` were computed with), each within a relative 1e-8.
     """
+    log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission)
+    shape = "(n_steps, n_states)"
+    la = _check_log_array(log_alpha, "log_alpha", shape, 2)
+    lb = _check_log_array(log_beta, "log_beta", shape, 2)
+    for name, arr in (("log_alpha", la), ("log_beta", lb)):
+        if arr.shape != log_b.shape:
+            raise ValueError(
+                f"{name} must have the shape of log_emission, {log_b.shape}; got {arr.shape}"
+            )
+    if np.max(np.abs(lb[-1])) > _LOG_TOL:
+        raise ValueError(
+            "the last row of log_beta must be 0 (beta_T = 1); pass the output of backward, "
+            "which is in log space"
+        )
+    log_likelihood = float(logsumexp(la[-1]))
+    if log_likelihood == -np.inf:
+        _raise_impossible("posteriors are")
+    tol = _LOG_TOL * max(1.0, abs(log_likelihood))
+    per_step = logsumexp(la + lb, axis=1)  # log sum_i alpha_t(i) beta_t(i) = log P(O)
+    t_bad = np.flatnonzero(~(np.abs(per_step - log_likelihood) <= tol))
+    if t_bad.size:
+        t = int(t_bad[0])
+        raise ValueError(
+            f"log_alpha and log_beta do not belong together: logsumexp(log_alpha[t] + "
+            f"log_beta[t]) must be log P(O) = {log_likelihood:.10g} at every step t; at t = "
+            f"{t} it is {per_step[t]:.10g}. Pass forward's and backward's outputs for the "
+            "same sequence and parameters"
+        )
+    gamma, xi_sum = _posteriors(la, lb, log_A, log_b)
+    T = len(la)
+    if T > 1:
+        # sum_j xi_t(i, j) = gamma_t(i) and sum_i xi_t(i, j) = gamma_{t+1}(j)
+        atol = tol * (T - 1)
+        rows_ok = np.allclose(xi_sum.sum(axis=1), gamma[:-1].sum(axis=0), rtol=0, atol=atol)
+        cols_ok = np.allclose(xi_sum.sum(axis=0), gamma[1:].sum(axis=0), rtol=0, atol=atol)
+        if not (rows_ok and cols_ok):
+            raise ValueError(
+                "log_transmat and log_emission do not belong to log_alpha and log_beta: the "
+                "transition posteriors xi_t(i, j) do not add up to the state posteriors "
+                "gamma_t(i). Pass the parameters that forward and backward were given"
+            )
+    return gamma, xi_sum
+
+
+def _posteriors(
+    log_alpha: FloatArray, log_beta: FloatArray, log_transmat: FloatArray, log_emission: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`posteriors` without the checks of its arguments."""
     la, lb, log_A, log_b = (
         np.asarray(a, dtype=np.float64) for a in (log_alpha, log_beta, log_transmat, log_emission)
     )
@@ -181,15 +389,36 @@ def viterbi(
     Parameters
     ----------
     log_startprob : array_like of shape (n_states,)
+        :math:`\log \pi`, as in :func:`forward`.
     log_transmat : array_like of shape (n_states, n_states)
+        :math:`\log A`, as in :func:`forward`.
     log_emission : array_like of shape (n_steps, n_states)
+        :math:`\log b_j(o_t)`, as in :func:`forward`; ``n_steps >= 1``.
 
     Returns
     -------
     log_prob : float
         :math:`\log \max_Q P(O, Q \mid \lambda)`.
     path : ndarray of shape (n_steps,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`forward`, and for a sequence of probability zero (every path has
+        probability zero: there is no most probable one).
     """
+    log_pi = _check_log_startprob(log_startprob)
+    log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission, len(log_pi))
+    log_prob, path = _viterbi(log_pi, log_A, log_b)
+    if log_prob == -np.inf:
+        _raise_impossible("most probable path is")
+    return log_prob, path
+
+
+def _viterbi(
+    log_startprob: FloatArray, log_transmat: FloatArray, log_emission: FloatArray
+) -> tuple[float, NDArray[np.intp]]:
+    """:func:`viterbi` without the checks of its arguments."""
     log_pi, log_A, log_b = (
         np.asarray(a, dtype=np.float64) for a in (log_startprob, log_transmat, log_emission)
     )
@@ -222,15 +451,35 @@ def _bounds(lengths: ArrayLike | None, n_samples: int) -> list[tuple[int, int]]:
 
 
 def _check_lengths(lengths: ArrayLike | None, n_samples: int) -> NDArray[np.intp] | None:
+    """Lengths of the sequences concatenated in X: positive integers summing to n_samples."""
     if lengths is None:
         return None
+    if hasattr(lengths, "toarray"):
+        raise ValueError("lengths is a sparse matrix; pass a list or a 1-D array of integers")
     arr = np.asarray(lengths)
-    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError("lengths must be a non-empty 1-D array of integers")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            "lengths must be a non-empty 1-D array of integers, one length per sequence; "
+            f"got shape {arr.shape}"
+        )
+    # Whole numbers stored as floats (e.g. [100.0, 200.0]) are accepted, as symbols are.
+    whole = arr.dtype.kind in "iu" or (
+        arr.dtype.kind == "f" and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))
+    )
+    if not whole:
+        raise ValueError(
+            f"lengths must be a 1-D array of integers, one length per sequence; got dtype "
+            f"{arr.dtype} and values {arr[:5].tolist()}{' ...' if arr.size > 5 else ''}"
+        )
     if np.any(arr < 1):
-        raise ValueError(f"every sequence must be non-empty; lengths has {arr.min()}")
-    if int(arr.sum()) != n_samples:
-        raise ValueError(f"lengths sum to {int(arr.sum())}, but X has {n_samples} samples")
+        i = int(np.flatnonzero(arr < 1)[0])
+        raise ValueError(
+            f"every sequence must be non-empty; lengths has {arr.min():g} (lengths[{i}] = "
+            f"{arr[i]:g}): each length must be >= 1"
+        )
+    total = int(arr.sum())
+    if total != n_samples:
+        raise ValueError(f"lengths sum to {total}, but X has {n_samples} samples")
     return arr.astype(np.intp)
 
 
@@ -242,18 +491,48 @@ def _check_possible(log_likelihood: float) -> None:
         )
 
 
-class _BaseHMM(BaseEstimator):
-    """Shared by both HMMs: initial and transition probabilities, EM, inference.
+class _Letters(Options):
+    """A string made of some of the given letters, in any order (``params``, ``init_params``)."""
 
-    A subclass defines the emission model through nine hooks, each documented below:
-    ``_check_X`` and ``_check_emission`` (validation), ``_initialize_emission``,
-    ``_log_emission`` (the log-densities that the recursions use), ``_init_emission_stats``,
+    letters: str
+
+    def __init__(self, letters: str) -> None:
+        super().__init__(letters)
+        object.__setattr__(self, "letters", letters)
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and set(value) <= self.values
+
+    def __str__(self) -> str:
+        names = ", ".join(repr(c) for c in self.letters)
+        return f"a string of the letters {names} (any of them, in any order)"
+
+
+class _FiniteInterval(Interval):
+    """An :class:`~genlab._base.Interval` without infinity."""
+
+    def __contains__(self, value: object) -> bool:
+        return super().__contains__(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return "a finite " + super().__str__().removeprefix("a ")
+
+
+class _BaseHMM(BaseEstimator, ABC):
+    """Shared by both HMMs: initial and transition probabilities, EM, inference, state.
+
+    A subclass defines the emission model through nine abstract hooks, each documented
+    below with what this class guarantees when it calls them: ``_check_X`` and
+    ``_check_emission`` (validation), ``_initialize_emission``, ``_log_emission`` (the
+    log-densities that the recursions use), ``_init_emission_stats``,
     ``_accumulate_emission_stats`` and ``_m_step_emission`` (Baum-Welch's M-step),
-    ``_n_emission_parameters`` (for BIC and AIC) and ``_sample_emissions``.
+    ``_n_emission_parameters`` (for BIC and AIC) and ``_sample_emissions``. It also
+    declares ``_parameter_letters`` (hmmlearn's letters of ``params`` and ``init_params``
+    and the attributes they name) and ``_fitted_attributes`` (all of them).
     """
 
-    _emission_letter = "e"
-    _fitted_attributes = ("startprob_", "transmat_")
+    #: Letter of ``params`` / ``init_params`` -> the attribute it names.
+    _parameter_letters: ClassVar[dict[str, str]] = {"s": "startprob_", "t": "transmat_"}
     startprob_: FloatArray
     transmat_: FloatArray
     n_components: int
@@ -268,8 +547,6 @@ class _BaseHMM(BaseEstimator):
         "n_components": [Interval(numbers.Integral, 1, None)],
         "n_iter": [Interval(numbers.Integral, 1, None)],
         "tol": [Interval(numbers.Real, 0, None)],
-        "params": ["string"],
-        "init_params": ["string"],
         "algorithm": [Options({"viterbi", "map"})],
         "random_state": ["random_state"],
     }
@@ -286,26 +563,116 @@ class _BaseHMM(BaseEstimator):
             )
         self._check_emission()
 
+    @abstractmethod
     def _check_emission(self) -> None:
-        """Check the emission parameters (and rebuild what depends on them)."""
-        raise NotImplementedError
+        """Validate the emission parameters, convert them, and rebuild what depends on them.
 
+        Replaces each emission attribute by its validated float64 array (assigning the
+        same object back when it is one already, so that a refit can tell that it was
+        not changed) and recomputes whatever :meth:`_log_emission` derives from the
+        parameters (a Cholesky factor, say).
+
+        The base class calls it, after validating ``startprob_`` and ``transmat_``,
+        before every inference (``score``, ``predict``, ``sample``, ...), after the
+        initialisation in ``fit``, and at the start of every E-step, i.e. after every
+        M-step: no other method needs to check the parameters again.
+
+        Raises
+        ------
+        ValueError
+            For shapes that disagree with ``n_components`` (or with the alphabet, the
+            number of features), NaN or infinity, or values outside the parameter's
+            domain; the message names the attribute.
+        """
+
+    @abstractmethod
     def _check_X(self, X: ArrayLike, fitting: bool = False) -> FloatArray:
-        """Check observations: shape (n_samples, n_features) and the emission's domain."""
-        raise NotImplementedError
+        """Validate observations: shape, finiteness and the emission's domain.
 
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            The observations as the user passed them (several sequences concatenated).
+        fitting : bool
+            True when called by ``fit``: before the parameters are initialised, so the
+            emission attributes may be absent, or about to be replaced (those whose
+            letters are in ``init_params``); only the others may be relied on. False at
+            inference, where :meth:`_check_emission` has just validated every parameter.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples, n_features)
+            C-contiguous, at least one sample, finite, every row in the emission's
+            domain. The base class checks ``lengths`` against its number of rows and
+            passes it, unchanged, to every other hook.
+
+        Raises
+        ------
+        ValueError
+            Naming the problem (and, for one bad entry, where it is).
+        """
+
+    @abstractmethod
+    def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
+        """Set the initial emission parameters at the start of ``fit``.
+
+        Must set each emission attribute whose letter is in ``init_params``, and each
+        that does not exist; must leave the others as they are (the user's starting
+        values). The base class has already set ``startprob_`` and ``transmat_``, and
+        calls :meth:`_check_emission` right after.
+
+        Parameters
+        ----------
+        X : ndarray of float64, shape (n_samples, n_features)
+            All training sequences concatenated, as returned by
+            ``_check_X(X, fitting=True)``.
+        rng : numpy.random.Generator
+            From ``random_state``; the only source of randomness allowed, so that a fit
+            with an integer ``random_state`` is reproducible.
+        """
+
+    @abstractmethod
     def _log_emission(self, X: FloatArray) -> FloatArray:
-        """Log b_j(o_t) for every observation (rows) and state (columns), C-contiguous."""
-        raise NotImplementedError
+        r"""The emission log-likelihoods :math:`\log b_j(x_t)` that the recursions use.
+
+        Parameters
+        ----------
+        X : ndarray of float64, shape (n_samples, n_features)
+            Validated by :meth:`_check_X`: one sequence, or several concatenated (rows
+            are independent given the state: row ``t`` of the result must depend on
+            row ``t`` of ``X`` only).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples, n_components)
+            C-contiguous (the compiled kernels need it); entry ``(t, j)`` is
+            :math:`\log b_j(x_t)`, a log-probability or a log-density (possibly
+            positive); ``-inf`` where state ``j`` cannot emit ``x_t``; never NaN or
+            ``+inf``.
+
+        Notes
+        -----
+        The base class calls :meth:`_check_emission` after every change of the
+        parameters and before calling this.
+        """
 
     # --------------------------------------------------------------- infer
     def _sequences(
         self, X: ArrayLike, lengths: ArrayLike | None
     ) -> tuple[FloatArray, NDArray[np.intp] | None]:
-        check_is_fitted(self, ["startprob_", "transmat_"])
+        check_is_fitted(self, self._fitted_attributes)
         self._check_structure()
         X_ = self._check_X(X)
         return X_, _check_lengths(lengths, len(X_))
+
+    def _score(self, X: FloatArray, lengths: NDArray[np.intp] | None) -> float:
+        log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
+        return float(
+            sum(
+                _kernels.forward(log_pi, log_A, self._log_emission(seq))[1]
+                for seq in _split(X, lengths)
+            )
+        )
 
     def score(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
         r"""Total log-likelihood :math:`\sum \log P(O \mid \lambda)` of the sequences.
@@ -315,20 +682,15 @@ class _BaseHMM(BaseEstimator):
         X : array_like of shape (n_samples, n_features)
             The concatenated sequences.
         lengths : array_like of int, optional
-            Lengths of the sequences in ``X``; one sequence if omitted.
+            Lengths of the sequences in ``X`` (each >= 1, summing to ``n_samples``);
+            one sequence if omitted.
 
         Returns
         -------
         float
+            ``-inf`` if a sequence has probability zero under the model.
         """
-        X_, lens = self._sequences(X, lengths)
-        log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
-        return float(
-            sum(
-                _kernels.forward(log_pi, log_A, self._log_emission(seq))[1]
-                for seq in _split(X_, lens)
-            )
-        )
+        return self._score(*self._sequences(X, lengths))
 
     def predict_proba(self, X: ArrayLike, lengths: ArrayLike | None = None) -> FloatArray:
         r"""Posterior state probabilities :math:`\gamma_t(i) = p(z_t = i \mid O)`.
@@ -341,6 +703,11 @@ class _BaseHMM(BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_components)
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model.
         """
         return self.score_samples(X, lengths)[1]
 
@@ -358,6 +725,11 @@ class _BaseHMM(BaseEstimator):
         -------
         log_likelihood : float
         posteriors : ndarray of shape (n_samples, n_components)
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model.
         """
         X_, lens = self._sequences(X, lengths)
         log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
@@ -391,6 +763,11 @@ class _BaseHMM(BaseEstimator):
             For "viterbi", :math:`\log P(O, Q^* \mid \lambda)` of the best path; for
             "map", the log-likelihood :math:`\log P(O \mid \lambda)`.
         states : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model.
         """
         algorithm = self.algorithm if algorithm is None else algorithm
         if algorithm not in ("viterbi", "map"):
@@ -435,20 +812,57 @@ class _BaseHMM(BaseEstimator):
         ----------
         X : array_like of shape (n_samples, n_features)
         lengths : array_like of int, optional
+            Lengths of the sequences in ``X`` (each >= 1, summing to ``n_samples``);
+            one sequence if omitted.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For bad hyper-parameters, observations, lengths or starting parameters, and
+            for a sequence of probability zero under the starting parameters. A fit that
+            raises leaves the model as it was before.
+
+        Notes
+        -----
+        **Where the fit starts.** The parameters whose letters are in ``init_params``
+        are initialised from the data; the others start from the values assigned to
+        the attributes before ``fit`` (or are initialised too if they were never set).
+
+        **Fitting again** equals fitting a fresh model: the fit starts from the same
+        place as the previous one did (the values you had assigned, or a new
+        initialisation from the data), not from the previous fit's results, and
+        ``history_``, ``n_iter_`` and every other fitted attribute are recomputed. A
+        parameter that you assign (or modify in place) after a fit is the new starting
+        value. To continue from the fitted values instead (a warm start), assign them
+        back: ``model.transmat_ = model.transmat_.copy()``, and so on.
         """
         self._validate_params()
-        for name, value in (("params", self.params), ("init_params", self.init_params)):
-            if set(value) - set("st" + self._emission_letter):
-                raise ValueError(f"{name} has unknown letters: {value!r}")
+        saved = dict(self.__dict__)
+        try:
+            self._fit(X, lengths)
+        except BaseException:
+            self.__dict__.clear()  # a failed fit leaves the model as it was
+            self.__dict__.update(saved)
+            raise
+        return self
+
+    def _fit(self, X: ArrayLike, lengths: ArrayLike | None) -> None:
+        self._restore_starting_values()
         X_ = self._check_X(X, fitting=True)
         lens = _check_lengths(lengths, len(X_))
         rng = check_random_state(self.random_state)
+        given = [
+            name
+            for letter, name in self._parameter_letters.items()
+            if letter not in self.init_params and hasattr(self, name)
+        ]
         self._initialize(X_, rng)
         self._check_structure()
+        starts = {name: np.array(getattr(self, name), copy=True) for name in given}
         self.history_: list[float] = []
         self.converged_ = False
         for _ in range(int(self.n_iter)):
@@ -458,9 +872,34 @@ class _BaseHMM(BaseEstimator):
             if len(self.history_) > 1 and self.history_[-1] - self.history_[-2] < self.tol:
                 self.converged_ = True
                 break
+        self._check_structure()  # the last M-step's parameters (a collapsed variance, say)
         self.n_iter_ = len(self.history_)
         self.n_features_in_ = X_.shape[1]
-        return self
+        self._fit_record = {
+            name: (starts.get(name), getattr(self, name), np.array(getattr(self, name)))
+            for name in self._parameter_letters.values()
+        }
+
+    def _restore_starting_values(self) -> None:
+        """Undo the previous fit's results, so that a refit equals a fresh fit.
+
+        ``_fit_record`` holds, for every parameter, the value the last fit started from
+        (None if it initialised the parameter from the data), the array it left in the
+        attribute and a copy of that array. A parameter that still holds that array,
+        unchanged, goes back to its starting value (or is removed, to be initialised
+        again); one that was assigned or modified since keeps its new value.
+        """
+        record = self.__dict__.pop("_fit_record", None)
+        if record is None:
+            return
+        for name, (start, left, left_copy) in record.items():
+            current = getattr(self, name, None)
+            if current is not left or not np.array_equal(current, left_copy):
+                continue  # set by the user since: the new starting value
+            if start is None:
+                delattr(self, name)
+            else:
+                setattr(self, name, start.copy())
 
     def _initialize(self, X: FloatArray, rng: np.random.Generator) -> None:
         K = int(self.n_components)
@@ -469,10 +908,6 @@ class _BaseHMM(BaseEstimator):
         if "t" in self.init_params or not hasattr(self, "transmat_"):
             self.transmat_ = np.full((K, K), 1.0 / K)
         self._initialize_emission(X, rng)
-
-    def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
-        """Set initial emission parameters (those named in ``init_params``, or missing)."""
-        raise NotImplementedError
 
     def _e_step(
         self, X: FloatArray, lengths: NDArray[np.intp] | None
@@ -509,19 +944,57 @@ class _BaseHMM(BaseEstimator):
             )
         self._m_step_emission(stats)
 
+    @abstractmethod
     def _init_emission_stats(self, stats: dict[str, Any]) -> None:
-        """Add zeroed emission statistics to ``stats`` (the E-step's accumulator)."""
-        raise NotImplementedError
+        """Add zeroed emission statistics to ``stats``, the E-step's accumulator.
 
+        Parameters
+        ----------
+        stats : dict of str to ndarray
+            Holds ``"start"`` (shape (n_components,)) and ``"trans"`` (shape
+            (n_components, n_components)), both zero; the hook adds its own keys,
+            modifying the dict in place. The base class calls it at the start of every
+            E-step, after :meth:`_check_emission`.
+        """
+
+    @abstractmethod
     def _accumulate_emission_stats(
         self, stats: dict[str, Any], X: FloatArray, gamma: FloatArray
     ) -> None:
-        """Add the statistics of observations ``X`` with state posteriors ``gamma``."""
-        raise NotImplementedError
+        r"""Add the sufficient statistics of observations weighted by their posteriors.
 
+        Parameters
+        ----------
+        stats : dict of str to ndarray
+            The accumulator started by :meth:`_init_emission_stats`; updated in place.
+        X : ndarray of float64, shape (n_samples, n_features)
+            Every training sequence concatenated, from :meth:`_check_X`.
+        gamma : ndarray of float64, shape (n_samples, n_components)
+            State posteriors :math:`\gamma_t(i) = p(z_t = i \mid O)` of each row of
+            ``X`` under the current parameters; every row sums to 1.
+
+        Notes
+        -----
+        The base class calls it once per E-step, with all sequences at once.
+        """
+
+    @abstractmethod
     def _m_step_emission(self, stats: dict[str, Any]) -> None:
-        """Re-estimate the emission parameters named in ``params`` from ``stats``."""
-        raise NotImplementedError
+        """Re-estimate the emission parameters named in ``params`` from ``stats``.
+
+        Parameters
+        ----------
+        stats : dict of str to ndarray
+            The E-step's accumulated statistics (:meth:`_accumulate_emission_stats`).
+
+        Notes
+        -----
+        Parameters whose letters are not in ``params`` must stay as they are, and a
+        state with no posterior mass should keep its parameters. Assign new arrays
+        rather than modifying the attributes in place. The base class has already
+        updated ``startprob_`` and ``transmat_``; :meth:`_check_emission` validates the
+        result at the next E-step or at the end of ``fit``.
+        """
 
     # ------------------------------------------------------ model selection
     def _n_parameters(self) -> int:
@@ -529,9 +1002,16 @@ class _BaseHMM(BaseEstimator):
         K = int(self.n_components)
         return (K - 1) + K * (K - 1) + self._n_emission_parameters()
 
+    @abstractmethod
     def _n_emission_parameters(self) -> int:
-        """Number of free emission parameters (for BIC and AIC)."""
-        raise NotImplementedError
+        """Number of free emission parameters, for :meth:`bic` and :meth:`aic`.
+
+        Returns
+        -------
+        int
+            Free parameters only (a probability vector of length M has M - 1). The
+            base class calls it after :meth:`_check_emission`.
+        """
 
     def bic(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
         r"""Bayesian information criterion :math:`-2 \log L + p \log n` (lower is better).
@@ -545,8 +1025,8 @@ class _BaseHMM(BaseEstimator):
         -------
         float
         """
-        n = len(np.asarray(X))
-        return float(-2 * self.score(X, lengths) + self._n_parameters() * np.log(n))
+        X_, lens = self._sequences(X, lengths)
+        return float(-2 * self._score(X_, lens) + self._n_parameters() * np.log(len(X_)))
 
     def aic(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
         r"""Akaike information criterion :math:`-2 \log L + 2p` (lower is better).
@@ -571,7 +1051,7 @@ class _BaseHMM(BaseEstimator):
         Parameters
         ----------
         n_samples : int
-            Length of the sequence.
+            Length of the sequence, >= 1.
         random_state : int, Generator or None
             Defaults to the estimator's ``random_state``.
 
@@ -580,10 +1060,14 @@ class _BaseHMM(BaseEstimator):
         X : ndarray of shape (n_samples, n_features)
         states : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, ["startprob_", "transmat_"])
+        check_is_fitted(self, self._fitted_attributes)
         self._check_structure()
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        if (
+            not isinstance(n_samples, numbers.Integral)
+            or isinstance(n_samples, (bool, np.bool_))
+            or int(n_samples) < 1
+        ):
+            raise ValueError(f"n_samples must be an integer >= 1; got {n_samples!r}")
         rng = check_random_state(self.random_state if random_state is None else random_state)
         K = int(self.n_components)
         states = np.empty(int(n_samples), dtype=np.intp)
@@ -592,9 +1076,34 @@ class _BaseHMM(BaseEstimator):
             states[t] = rng.choice(K, p=self.transmat_[states[t - 1]])
         return self._sample_emissions(states, rng), states
 
+    @abstractmethod
     def _sample_emissions(self, states: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
-        """Draw one observation from each given state's emission distribution."""
-        raise NotImplementedError
+        """Draw one observation from each given state's emission distribution.
+
+        Parameters
+        ----------
+        states : ndarray of intp, shape (n_samples,)
+            Hidden states, each in ``0 .. n_components - 1``.
+        rng : numpy.random.Generator
+            The only source of randomness allowed (reproducible samples).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples, n_features)
+            Row ``t`` drawn from state ``states[t]``'s emission distribution,
+            independently of the other rows; in the domain that :meth:`_check_X`
+            accepts.
+
+        Notes
+        -----
+        The base class calls it after :meth:`_check_emission`.
+        """
+
+
+#: The largest alphabet that CategoricalHMM infers from the data (``max(X) + 1``); a
+#: larger one must be asked for with ``n_features``: most likely the symbols are labels
+#: that need relabelling as 0..M-1, and the table would have n_components x M entries.
+_MAX_INFERRED_SYMBOLS = 2**20
 
 
 class CategoricalHMM(_BaseHMM):
@@ -607,7 +1116,8 @@ class CategoricalHMM(_BaseHMM):
     n_components : int
         Number of hidden states :math:`K`.
     n_features : int, optional
-        Alphabet size :math:`M`; by default ``max(X) + 1`` at the first fit.
+        Alphabet size :math:`M`; by default ``max(X) + 1`` at each fit that initialises
+        the emission probabilities (at most 2**20), else the width of ``emissionprob_``.
     n_iter : int, default 10
         Maximum number of Baum-Welch iterations.
     tol : float, default 1e-2
@@ -615,7 +1125,8 @@ class CategoricalHMM(_BaseHMM):
     params, init_params : str, default "ste"
         Which parameters Baum-Welch updates / initialises: "s" start probabilities,
         "t" transitions, "e" emission probabilities (hmmlearn's letters). Parameters not
-        in ``init_params`` must be set before ``fit``.
+        in ``init_params`` start from the values assigned to the attributes before
+        ``fit`` (and are initialised if they were never set).
     algorithm : {"viterbi", "map"}, default "viterbi"
         Decoder used by :meth:`predict`.
     random_state : int, Generator or None
@@ -629,12 +1140,27 @@ class CategoricalHMM(_BaseHMM):
         Total log-likelihood at each Baum-Welch E-step.
     converged_ : bool
     n_iter_ : int
+    n_features_in_ : int
+        Always 1: one symbol per row.
+
+    Notes
+    -----
+    Fitting again equals fitting a fresh model: it starts from the values assigned
+    before the first fit (or from a new initialisation), not from the previous fit's
+    results; assign a parameter to start from it instead (see :meth:`fit`).
     """
 
+    _parameter_letters: ClassVar[dict[str, str]] = {
+        **_BaseHMM._parameter_letters,
+        "e": "emissionprob_",
+    }
+    _fitted_attributes = ("startprob_", "transmat_", "emissionprob_")
     emissionprob_: FloatArray
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **_BaseHMM._base_constraints,
         "n_features": [Interval(numbers.Integral, 1, None), None],
+        "params": [_Letters("ste")],
+        "init_params": [_Letters("ste")],
     }
 
     def __init__(
@@ -667,27 +1193,49 @@ class CategoricalHMM(_BaseHMM):
             raise ValueError(
                 f"X must hold one symbol per row, shape (n_samples, 1); got {X_.shape}"
             )
-        if np.any(X_ != np.round(X_)) or np.any(X_ < 0):
-            raise ValueError("X must hold non-negative integer symbols")
+        bad = (X_[:, 0] != np.round(X_[:, 0])) | (X_[:, 0] < 0)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"X must hold non-negative integer symbols 0, 1, ..., M - 1; X[{i}, 0] is "
+                f"{float(X_[i, 0])!r}"
+            )
+        top = int(X_.max())
         # The alphabet: n_features if given; at a fit that initialises the emissions, the
         # symbols seen (so that a refit equals a fresh fit); otherwise the fitted one.
         if self.n_features is not None:
             M = int(self.n_features)
         elif fitting and ("e" in self.init_params or not hasattr(self, "emissionprob_")):
-            M = int(X_.max()) + 1
+            if top >= _MAX_INFERRED_SYMBOLS:
+                raise ValueError(
+                    f"X's largest symbol is {top}: the alphabet 0..{top} inferred from it "
+                    f"would need {self.n_components} x {top + 1} emission probabilities "
+                    f"(at most {_MAX_INFERRED_SYMBOLS} symbols are inferred). Relabel the "
+                    "symbols as 0..M-1 (np.unique(X, return_inverse=True)), or pass "
+                    "n_features to ask for the large alphabet"
+                )
+            M = top + 1
+        elif fitting:  # the given emission probabilities, not validated yet
+            M = check_stochastic_matrix(self.emissionprob_, name="emissionprob_").shape[1]
         else:
             M = self.emissionprob_.shape[1]
-        if X_.max() >= M:
-            raise ValueError(f"X has symbol {int(X_.max())}, outside the alphabet 0..{M - 1}")
+        if top >= M:
+            source = "n_features" if self.n_features is not None else "emissionprob_'s columns"
+            raise ValueError(f"X has symbol {top}, outside the alphabet 0..{M - 1} (of {source})")
         self._n_symbols = int(M)
         return X_
 
     def _check_emission(self) -> None:
         self.emissionprob_ = check_stochastic_matrix(self.emissionprob_, name="emissionprob_")
-        if self.emissionprob_.shape[0] != int(self.n_components):
+        K, M = self.emissionprob_.shape
+        if K != int(self.n_components):
             raise ValueError(
-                f"emissionprob_ must have {self.n_components} rows; got "
-                f"{self.emissionprob_.shape[0]}"
+                f"emissionprob_ must have {self.n_components} rows, one per state; got {K}"
+            )
+        if self.n_features is not None and M != int(self.n_features):
+            raise ValueError(
+                f"emissionprob_ must have n_features = {self.n_features} columns, one per "
+                f"symbol; got {M}"
             )
 
     def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
@@ -734,6 +1282,11 @@ class CategoricalHMM(_BaseHMM):
         return np.asarray(clipped[:, None], dtype=np.float64)
 
 
+#: GaussianHMM refuses observations larger in absolute value: their squares, summed over
+#: the samples or divided by small variances, would overflow float64 (about 1.8e308).
+_MAX_ABS_X = 1e100
+
+
 class GaussianHMM(_BaseHMM):
     r"""HMM with a Gaussian emission density per state (diagonal or full covariance).
 
@@ -744,11 +1297,14 @@ class GaussianHMM(_BaseHMM):
     n_components : int
     covariance_type : {"diag", "full"}, default "diag"
     min_covar : float, default 1e-3
-        Added to the data covariance when the covariances are initialised (as hmmlearn).
+        Added to the data covariance when the covariances are initialised (as hmmlearn);
+        it keeps the initial variance of a constant feature positive (with
+        ``min_covar=0`` a constant feature is refused).
     covars_prior : float, default 1e-2
         Added to the numerator of every covariance update, as hmmlearn's default prior
         does (for "full", to every entry, also as hmmlearn). It keeps variances positive
-        when a state sits on repeated values; 0 gives the plain maximum-likelihood update.
+        when a state sits on repeated values or a constant feature; 0 gives the plain
+        maximum-likelihood update, and a ValueError if a variance collapses to 0.
     n_iter, tol, algorithm, random_state
         As in :class:`CategoricalHMM`.
     params, init_params : str, default "stmc"
@@ -763,16 +1319,31 @@ class GaussianHMM(_BaseHMM):
         (n_components, n_features) for "diag", (n_components, n_features, n_features)
         for "full". (hmmlearn's ``covars_`` property always returns full matrices; its
         internal ``_covars_`` has these shapes.)
+    n_features_in_ : int
+
+    Notes
+    -----
+    Observations must be finite and at most 1e100 in absolute value (rescale larger
+    ones). Initialising the means by k-means needs at least ``n_components`` samples,
+    the covariances at least 2. Fitting again equals fitting a fresh model (see
+    :meth:`fit`).
     """
 
-    _emission_letter = "mc"
+    _parameter_letters: ClassVar[dict[str, str]] = {
+        **_BaseHMM._parameter_letters,
+        "m": "means_",
+        "c": "covars_",
+    }
+    _fitted_attributes = ("startprob_", "transmat_", "means_", "covars_")
     means_: FloatArray
     covars_: FloatArray
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **_BaseHMM._base_constraints,
         "covariance_type": [Options({"diag", "full"})],
-        "min_covar": [Interval(numbers.Real, 0, None)],
-        "covars_prior": [Interval(numbers.Real, 0, None)],
+        "min_covar": [_FiniteInterval(numbers.Real, 0, None)],
+        "covars_prior": [_FiniteInterval(numbers.Real, 0, None)],
+        "params": [_Letters("stmc")],
+        "init_params": [_Letters("stmc")],
     }
 
     def __init__(
@@ -802,12 +1373,40 @@ class GaussianHMM(_BaseHMM):
 
     def _check_X(self, X: ArrayLike, fitting: bool = False) -> FloatArray:
         X_ = check_array(X, name="X")
-        if not fitting and hasattr(self, "means_") and X_.shape[1] != self.means_.shape[1]:
+        largest = float(np.max(np.abs(X_)))
+        if largest > _MAX_ABS_X:
+            raise ValueError(
+                f"X has values up to {largest:.3g} in absolute value; GaussianHMM needs "
+                f"|x| <= {_MAX_ABS_X:g}, because the squares of larger values overflow "
+                "float64 in the variances and densities: rescale X"
+            )
+        uses_means = not fitting or "m" not in self.init_params  # the given means, if any
+        means_shape = np.shape(self.means_) if uses_means and hasattr(self, "means_") else ()
+        if len(means_shape) == 2 and X_.shape[1] != means_shape[1]:
             raise ValueError(
                 f"X has {X_.shape[1]} features, but GaussianHMM is expecting "
-                f"{self.means_.shape[1]} features as input"
+                f"{means_shape[1]} features as input"
             )
         return X_
+
+    def _check_covariance_values(self, covars: FloatArray) -> None:
+        """Every variance positive and every full matrix positive definite."""
+        variances = covars if self.covariance_type == "diag" else np.diagonal(covars, 0, 1, 2)
+        if np.any(variances <= 0):
+            k, j = (int(i[0]) for i in np.nonzero(variances <= 0))
+            raise ValueError(
+                f"covars_ must be positive variances; state {k} has variance "
+                f"{variances[k, j]:g} for feature {j}. (In fit, a state's variance "
+                "collapses on a constant feature or repeated values: keep covars_prior > 0, "
+                "and min_covar > 0 for the initialisation)"
+            )
+        if self.covariance_type == "full":
+            for k, c in enumerate(covars):
+                if np.linalg.eigvalsh(c).min() <= 0:
+                    raise ValueError(
+                        f"covars_[{k}] must be a symmetric positive-definite matrix; it is "
+                        "singular or indefinite (in fit: keep covars_prior > 0)"
+                    )
 
     def _check_emission(self) -> None:
         if self.covariance_type not in ("diag", "full"):
@@ -826,27 +1425,42 @@ class GaussianHMM(_BaseHMM):
             )
         if not np.all(np.isfinite(covars)):
             raise ValueError("covars_ contains NaN or infinity")
-        if self.covariance_type == "diag" and np.any(covars <= 0):
-            raise ValueError("covars_ must be positive")
+        self._check_covariance_values(covars)
         self.covars_ = covars
         if self.covariance_type == "full":
-            from genlab.gaussian import MultivariateNormal
-
             self._components = [
                 MultivariateNormal.from_parameters(m, c)
                 for m, c in zip(self.means_, covars, strict=True)
             ]
+        else:  # the precision factor of a diagonal covariance: the vector 1 / sqrt(var)
+            self._precisions_cholesky = np.array([precision_cholesky(var) for var in covars])
+            self._log_det_precisions = np.array(
+                [log_det_factor(P, d) for P in self._precisions_cholesky]
+            )
 
     def _initialize_emission(self, X: FloatArray, rng: np.random.Generator) -> None:
         K, d = int(self.n_components), X.shape[1]
         self._center = X.mean(axis=0)
         if "m" in self.init_params or not hasattr(self, "means_"):
+            if len(X) < K:
+                raise ValueError(
+                    f"GaussianHMM needs at least n_components = {K} samples to initialise "
+                    f"its means by k-means; got {len(X)}. Use fewer states, or set means_ "
+                    "and leave 'm' out of init_params"
+                )
             self.means_ = KMeans(K, random_state=rng).fit(X).cluster_centers_
         if "c" in self.init_params or not hasattr(self, "covars_"):
             if len(X) < 2:
                 raise ValueError(
                     f"GaussianHMM needs at least 2 samples to initialise its covariances; "
                     f"got {len(X)} sample"
+                )
+            constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
+            if constant.size and self.min_covar == 0:
+                raise ValueError(
+                    f"feature(s) {constant.tolist()} of X are constant: their initial "
+                    "variance would be 0 with min_covar = 0; set min_covar > 0 (the default "
+                    "is 1e-3) or drop those features"
                 )
             cov = np.atleast_2d(np.cov(X.T)) + self.min_covar * np.eye(d)
             self.covars_ = (
@@ -858,10 +1472,12 @@ class GaussianHMM(_BaseHMM):
     def _log_emission(self, X: FloatArray) -> FloatArray:
         if self.covariance_type == "full":
             return np.column_stack([c._logpdf_rows(X) for c in self._components])
-        d = X.shape[1]
-        # log N(x | mu_k, diag(var_k)) for every row and state
-        z2 = ((X[:, None, :] - self.means_[None]) ** 2 / self.covars_[None]).sum(axis=2)
-        return np.asarray(-0.5 * (d * np.log(2 * np.pi) + np.log(self.covars_).sum(axis=1) + z2))
+        # log N(x | mu_k, diag(var_k)) for every row and state at once (the score and the
+        # decoder call this once per sequence): the deviations from every state's mean,
+        # whitened by its precision factor, shape (n, K, d); cf. genlab.gaussian.whiten
+        z = (X[:, None, :] - self.means_) * self._precisions_cholesky
+        squared = np.einsum("tkj,tkj->tk", z, z)
+        return logpdf_from_mahalanobis(squared, X.shape[1], self._log_det_precisions)
 
     def _n_emission_parameters(self) -> int:
         K, d = self.means_.shape
@@ -921,5 +1537,5 @@ class GaussianHMM(_BaseHMM):
         eps = rng.standard_normal((len(states), d))
         if self.covariance_type == "diag":
             return self.means_[states] + eps * np.sqrt(self.covars_[states])
-        L = np.linalg.cholesky(self.covars_)
+        L = np.array([c.cholesky_ for c in self._components])  # set by _check_emission
         return np.asarray(self.means_[states] + np.einsum("tij,tj->ti", L[states], eps))

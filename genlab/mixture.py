@@ -40,7 +40,6 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cholesky
-from scipy.linalg.lapack import dtrtri
 
 from genlab._base import BaseEstimator, DensityMixin, Interval, Options
 from genlab._classifier import GenerativeClassifier
@@ -57,6 +56,13 @@ from genlab.cluster import (
     _count_distinct,
     check_permutation,
     kmeans_plusplus,
+)
+from genlab.gaussian import (
+    log_det_factor,
+    logpdf_from_mahalanobis,
+    multivariate_normal_logpdf,
+    precision_cholesky,
+    triangular_inverse,
 )
 from genlab.numerics import first_best, logsumexp
 
@@ -77,35 +83,43 @@ _EPS = 10 * np.finfo(np.float64).eps
 
 
 class ConvergenceWarning(UserWarning):
-    """EM stopped at ``max_iter`` before the change in log-likelihood fell below ``tol``."""
+    """EM stopped at ``max_iter`` before the change in log-likelihood fell below ``tol``.
+
+    Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+    """
 
 
 # ------------------------------------------------------------------ the mathematics
-def _triangular_inverse(L: FloatArray) -> FloatArray:
-    inverse, info = dtrtri(L, lower=1)
-    if info != 0:
-        raise LinAlgError("singular triangular factor")
-    return np.asarray(inverse, dtype=np.float64)
+# The Gaussian densities and factors are genlab.gaussian's; here they are applied to
+# every component, in the shapes of scikit-learn's attributes.
+_SINGULAR_REMEDY = (
+    "a component that collapsed onto too few points, or onto duplicate points, needs a "
+    "larger reg_covar"
+)
 
 
 def _precision_cholesky(covariances: FloatArray, covariance_type: str) -> FloatArray:
     """Factors P with P P^T = Sigma^{-1} (upper-triangular P = L^{-T} for full matrices)."""
-    message = (
-        "a fitted covariance is singular (a component collapsed onto too few points, or "
-        "duplicate points); increase reg_covar"
+    if covariance_type == "tied":
+        return precision_cholesky(
+            covariances, name="the tied covariance", remedy=_SINGULAR_REMEDY, max_condition=None
+        )
+    return np.array(
+        [
+            precision_cholesky(
+                covariance,
+                name=f"the covariance of component {k}",
+                remedy=_SINGULAR_REMEDY,
+                max_condition=None,  # as scikit-learn: whatever can be factorised
+            )
+            for k, covariance in enumerate(covariances)
+        ]
     )
-    if covariance_type in ("full", "tied"):
-        stack = covariances if covariance_type == "full" else covariances[None]
-        out = np.empty_like(stack)
-        for k, cov in enumerate(stack):
-            try:
-                out[k] = _triangular_inverse(cholesky(cov, lower=True, check_finite=False)).T
-            except LinAlgError:
-                raise ValueError(message) from None
-        return out if covariance_type == "full" else out[0]
-    if np.any(covariances <= 0.0):
-        raise ValueError(message)
-    return np.asarray(1.0 / np.sqrt(covariances), dtype=np.float64)
+
+
+def _component_factors(P: FloatArray, covariance_type: str, n_components: int) -> FloatArray:
+    """The precision factor of each component (the tied one repeated)."""
+    return np.broadcast_to(P, (n_components, *P.shape)) if covariance_type == "tied" else P
 
 
 def _log_gaussian_prob(
@@ -113,30 +127,18 @@ def _log_gaussian_prob(
 ) -> FloatArray:
     r"""Log-density log N(x_i | mu_k, Sigma_k) of every sample under every component, (n, K).
 
-    With :math:`P_k P_k^\top = \Sigma_k^{-1}`:
+    Column k is :func:`genlab.gaussian.multivariate_normal_logpdf` with the component's
+    precision factor :math:`P_k` (:math:`P_k P_k^\top = \Sigma_k^{-1}`):
     :math:`\log \mathcal N = -\tfrac12 (d \log 2\pi + \lVert (x - \mu_k)^\top P_k \rVert^2)
     + \log |P_k|`.
     """
-    n, d = X.shape
-    K = len(means)
-    squared = np.empty((n, K))
-    if covariance_type in ("full", "tied"):
-        stack = P if covariance_type == "full" else np.broadcast_to(P, (K, d, d))
-        log_det = np.array([np.sum(np.log(np.diag(Pk))) for Pk in stack])
-        for k in range(K):
-            z = X @ stack[k] - means[k] @ stack[k]  # whitened deviations
-            squared[:, k] = np.einsum("ij,ij->i", z, z)
-    elif covariance_type == "diag":
-        log_det = np.sum(np.log(P), axis=1)
-        for k in range(K):
-            z = (X - means[k]) * P[k]
-            squared[:, k] = np.einsum("ij,ij->i", z, z)
-    else:  # spherical: one precision factor per component
-        log_det = d * np.log(P)
-        for k in range(K):
-            diff = X - means[k]
-            squared[:, k] = np.einsum("ij,ij->i", diff, diff) * P[k] ** 2
-    return np.asarray(-0.5 * (d * np.log(2.0 * np.pi) + squared) + log_det, dtype=np.float64)
+    factors = _component_factors(P, covariance_type, len(means))
+    return np.column_stack(
+        [
+            multivariate_normal_logpdf(X, mean, factor, check_finite=False)
+            for mean, factor in zip(means, factors, strict=True)
+        ]
+    )
 
 
 def _log_gaussian_prob_fast(
@@ -154,15 +156,11 @@ def _log_gaussian_prob_fast(
     if covariance_type not in ("diag", "spherical"):
         return _log_gaussian_prob(X, means, P, covariance_type)
     d = X.shape[1]
-    if covariance_type == "diag":
-        prec = P**2
-        log_det = np.sum(np.log(P), axis=1)
-    else:
-        prec = np.repeat((P**2)[:, None], d, axis=1)
-        log_det = d * np.log(P)
+    prec = P**2 if covariance_type == "diag" else np.repeat((P**2)[:, None], d, axis=1)
     squared = (X * X) @ prec.T - 2.0 * X @ (means * prec).T + np.sum(means**2 * prec, axis=1)
     squared = np.maximum(squared, 0.0)
-    return np.asarray(-0.5 * (d * np.log(2.0 * np.pi) + squared) + log_det, dtype=np.float64)
+    log_det = np.array([log_det_factor(factor, d) for factor in P])
+    return logpdf_from_mahalanobis(squared, d, log_det)
 
 
 def _gaussian_parameters(
@@ -432,7 +430,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 L = cholesky(prec, lower=True)  # Lambda = L L^T
             except LinAlgError:
                 raise ValueError("precisions_init must be positive definite") from None
-            M = _triangular_inverse(L)  # Sigma = L^{-T} L^{-1} = M^T M
+            M = triangular_inverse(L)  # Sigma = L^{-T} L^{-1} = M^T M
             out[k] = M.T @ M
         return out if self.covariance_type == "full" else out[0]
 

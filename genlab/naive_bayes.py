@@ -37,7 +37,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from genlab._base import Interval
 from genlab._classifier import GenerativeClassifier
-from genlab._validation import check_labels, check_nonnegative_counts, check_sample_weight
+from genlab._validation import (
+    check_count,
+    check_labels,
+    check_nonnegative_counts,
+    check_sample_weight,
+)
+from genlab.gaussian import multivariate_normal_logpdf, precision_cholesky
 from genlab.numerics import log_normalize
 
 __all__ = ["BernoulliNB", "GaussianNB", "MultinomialNB"]
@@ -272,14 +278,15 @@ class GaussianNB(_BaseNB):
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
         log_prior = self._log_prior()  # a prior of 0 gives log p(c) = -inf, by design
-        # -1/2 sum_j log(2 pi var_cj): the normalising constant of each class.
-        log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
-        jll = np.empty((X.shape[0], len(self.classes_)))
-        for c in range(len(self.classes_)):
-            z = X - self.theta_[c]  # deviations from the class mean ...
-            z /= np.sqrt(self.var_[c])  # ... in class standard deviations
-            jll[:, c] = -0.5 * np.einsum("ij,ij->i", z, z)  # -1/2 sum_j z_j^2
-        return np.asarray(jll + (log_prior + log_norm), dtype=np.float64)
+        # The features' densities multiply: a Gaussian with the diagonal covariance
+        # diag(var_c), whose precision factor is the vector 1 / sqrt(var_c).
+        log_density = np.column_stack(
+            [
+                multivariate_normal_logpdf(X, mean, precision_cholesky(var), check_finite=False)
+                for mean, var in zip(self.theta_, self.var_, strict=True)
+            ]
+        )
+        return np.asarray(log_density + log_prior, dtype=np.float64)
 
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
         return rng.normal(self.theta_[idx], np.sqrt(self.var_[idx]))
@@ -439,8 +446,8 @@ class MultinomialNB(_DiscreteNB):
             Counts.
         y : ndarray of shape (n_samples,)
         """
-        if n_trials is not None and int(n_trials) < 0:
-            raise ValueError(f"n_trials must be >= 0; got {n_trials}")
+        if n_trials is not None:
+            n_trials = check_count(n_trials, name="n_trials", minimum=0)
         idx, rng = self._draw_classes(n_samples, y, random_state)
         if n_trials is None:
             return self._sample_features(idx, rng), self.classes_[idx]

@@ -20,10 +20,18 @@ kernel inherits:
   kernels (element-wise functions, reductions, random numbers) use AVX2 even where
   AVX-512 is available; every supported machine has AVX2;
 * **oneDNN's instruction set** (``ONEDNN_MAX_CPU_ISA=AVX2``), for the same reason;
+* **NumPy's AVX-512 code paths** (``NPY_DISABLE_CPU_FEATURES``, NumPy's groups
+  ``X86_V4 AVX512_ICL AVX512_SPR``): on an AVX-512 processor NumPy computes float64
+  ``exp``, ``log``, ``log10``, ``sin``, ... with its own vectorised code (Intel's SVML,
+  accurate to a few units in the last place), elsewhere with the C library's functions,
+  and a figure on a logarithmic axis then differs in a few pixels. With these groups off,
+  every supported machine runs NumPy's AVX2 (``X86_V3``) code and the C library's
+  functions. Features listed already in the caller's ``NPY_DISABLE_CPU_FEATURES`` stay
+  disabled (the pins add to it), and a machine without AVX-512 ignores the setting;
 * **Python's hash seed**, so that the iteration order of sets of strings is fixed.
 
-What cannot be pinned is made robust in the notebooks themselves: NumPy's vectorised
-``exp`` and ``log`` and OpenBLAS's kernels differ between processors in the last bit, and
+What cannot be pinned is made robust in the notebooks themselves: OpenBLAS's kernels
+(NumPy's matrix products) differ between processor models in the last bit, and
 the variables that would pin OpenBLAS (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``) are
 never set or unset here, because course machines set them on processors where older
 OpenBLAS builds fail. The notebooks break ties explicitly, order fitted components
@@ -64,13 +72,36 @@ _THREADS: dict[str, str] = {
     "MKL_DYNAMIC": "FALSE",
     "OMP_DYNAMIC": "FALSE",
 }
+
+
+def _numpy_avx512_groups() -> str:
+    """NumPy's names for its AVX-512 dispatch targets, read without importing NumPy.
+
+    NumPy 2.4 and later group its x86 targets by micro-architecture level (``X86_V4`` is
+    AVX-512 of Skylake-X); earlier releases name each feature.
+    """
+    try:
+        from importlib.metadata import version
+
+        major, minor = (int(part) for part in version("numpy").split(".")[:2])
+    except Exception:  # pragma: no cover - NumPy is a dependency
+        major, minor = 2, 4
+    if (major, minor) >= (2, 4):
+        return "X86_V4 AVX512_ICL AVX512_SPR"
+    return "AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"
+
+
 # Code-path pins for x86-64 (the only machines the stored outputs are promised for);
 # elsewhere these variables would name instruction sets the processor does not have.
 _X86_64: dict[str, str] = {
     "MKL_CBWR": "COMPATIBLE",
     "ATEN_CPU_CAPABILITY": "avx2",
     "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "NPY_DISABLE_CPU_FEATURES": _numpy_avx512_groups(),
 }
+
+#: Pinned variables that list things to disable: the pins add to the caller's list.
+_LISTS = frozenset({"NPY_DISABLE_CPU_FEATURES"})
 
 #: Every variable genlab pins, with its value, on this machine.
 PINNED_ENVIRONMENT: Mapping[str, str] = {
@@ -95,11 +126,16 @@ def pinned_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     -------
     dict of str to str
         ``base`` with every variable of :data:`PINNED_ENVIRONMENT` set to its pinned
-        value (whatever ``base`` had), and everything else, ``OPENBLAS_CORETYPE`` and
-        ``OPENBLAS_L2_SIZE`` included, exactly as in ``base``.
+        value (whatever ``base`` had; for ``NPY_DISABLE_CPU_FEATURES``, the features
+        ``base`` disables stay disabled too), and everything else,
+        ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` included, exactly as in ``base``.
     """
     environment = dict(os.environ if base is None else base)
-    environment.update(PINNED_ENVIRONMENT)
+    for name, value in PINNED_ENVIRONMENT.items():
+        if name in _LISTS and environment.get(name, "").strip():
+            listed = environment[name].replace(",", " ").split()
+            value = " ".join(dict.fromkeys([*listed, *value.split()]))
+        environment[name] = value
     return environment
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from genlab._validation import _not_fitted_error
+from genlab._validation import _not_fitted_error, check_count
 
 __all__ = ["BagOfWords", "tokenize"]
 
@@ -48,6 +48,22 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def _check_texts(texts: Iterable[str]) -> list[str]:
+    """A list of texts; a bare string is refused (it would be read as one text per letter)."""
+    if isinstance(texts, (str, bytes)):
+        raise ValueError(
+            "texts must be a list of strings, one per document; got a single string "
+            f"({texts[:30]!r}...): wrap it in a list, [text]"
+        )
+    try:
+        out = list(texts)
+    except TypeError:
+        raise ValueError(
+            f"texts must be a list of strings, one per document; got {type(texts).__name__}"
+        ) from None
+    return out
+
+
 class BagOfWords:
     """Count how often each vocabulary word occurs in each text.
 
@@ -80,9 +96,8 @@ class BagOfWords:
         -------
         self
         """
-        if int(self.min_count) < 1:
-            raise ValueError(f"min_count must be >= 1; got {self.min_count}")
-        counts = Counter(word for text in texts for word in tokenize(text))
+        check_count(self.min_count, name="min_count", minimum=1)
+        counts = Counter(word for text in _check_texts(texts) for word in tokenize(text))
         self.vocabulary_ = sorted(w for w, c in counts.items() if c >= self.min_count)
         if not self.vocabulary_:
             raise ValueError("no word occurs min_count times; the vocabulary is empty")
@@ -103,6 +118,7 @@ class BagOfWords:
         """
         if not hasattr(self, "index_"):
             raise _not_fitted_error()("this BagOfWords is not fitted yet; call fit first")
+        texts = _check_texts(texts)
         X = np.zeros((len(texts), len(self.vocabulary_)))
         for i, text in enumerate(texts):
             for word in tokenize(text):

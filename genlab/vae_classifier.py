@@ -24,6 +24,7 @@ Introduced in the book's chapter "Choosing a generative model"
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from typing import Any, ClassVar
@@ -34,7 +35,7 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
-from genlab._base import Interval
+from genlab._base import Interval, validate_params
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import check_array, check_labels
 from genlab.vae import VAE, ConditionalVAE, train
@@ -43,6 +44,12 @@ __all__ = ["ConditionalVAEClassifier", "log_likelihood"]
 
 FloatArray = NDArray[np.float64]
 _LOG_2PI = math.log(2 * math.pi)
+_LOG_LIKELIHOOD_CONSTRAINTS: dict[str, list[Any]] = {
+    "model": [VAE],
+    "n_samples": [Interval(numbers.Integral, 1, None)],
+    "generator": [torch.Generator, None],
+    "shared_noise": ["boolean"],
+}
 
 
 @torch.no_grad()
@@ -53,6 +60,7 @@ def log_likelihood(
     *,
     n_samples: int = 64,
     generator: torch.Generator | None = None,
+    shared_noise: bool = False,
 ) -> Tensor:
     r"""Importance-sampling estimate of :math:`\log p(x)` (or :math:`\log p(x \mid y)`).
 
@@ -64,7 +72,10 @@ def log_likelihood(
 
     The noise of example ``i`` is the ``i``-th block of the generator's stream, so with a
     seeded generator an example's estimate does not depend on how many examples are
-    evaluated with it, only on its position.
+    evaluated with it, only on its position. With ``shared_noise=True`` every example uses
+    the same :math:`S` standard-normal draws (common random numbers): each estimate is
+    still an unbiased importance-sampling estimate, and it depends only on its own example,
+    not on its position or on the other examples of the batch.
 
     Introduced in the chapter "Choosing a generative model".
 
@@ -72,31 +83,41 @@ def log_likelihood(
     ----------
     model : VAE or ConditionalVAE
     x : Tensor of shape (batch, input_dim)
-        Values in [0, 1].
+        Values in [0, 1], the dtype and device of the model's weights (checked by
+        :meth:`~genlab.vae.VAE.encode`, as are the labels).
     y : Tensor of shape (batch,), optional
-        Labels, required by a ConditionalVAE.
+        Integer labels, required by (and only by) a ConditionalVAE.
     n_samples : int, default 64
-        Importance samples :math:`S` per example.
+        Importance samples :math:`S` per example, >= 1.
     generator : torch.Generator, optional
         For reproducible estimates; the noise is drawn on its device (the CPU without one).
+    shared_noise : bool, default False
+        The same noise for every example (see above).
 
     Returns
     -------
     Tensor of shape (batch,)
         Estimated log-likelihood of each example, in nats.
     """
-    if not isinstance(model, VAE):
-        raise ValueError(f"expected a VAE or a ConditionalVAE; got {type(model).__name__}")
-    if int(n_samples) < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
-    mu, logvar = model.encode(x, y)  # also checks the shape and NaN
-    if (x < 0).any() or (x > 1).any():
-        raise ValueError("x must lie in [0, 1] (Bernoulli decoder)")
+    validate_params(
+        _LOG_LIKELIHOOD_CONSTRAINTS,
+        {
+            "model": model,
+            "n_samples": n_samples,
+            "generator": generator,
+            "shared_noise": shared_noise,
+        },
+        "log_likelihood",
+    )
+    mu, logvar = model.encode(x, y)  # checks x (type, shape, NaN, [0, 1]) and y
     S, (B, L) = int(n_samples), mu.shape
     where = generator.device if generator is not None else torch.device("cpu")
-    # Drawn example by example (B, S, L), then laid out sample by sample (S, B, L).
-    eps = torch.randn((B, S, L), generator=generator, dtype=mu.dtype, device=where)
-    eps = eps.transpose(0, 1).to(mu.device)
+    if shared_noise:  # S draws, the same for every example: (S, 1, L), broadcast
+        eps = torch.randn((S, 1, L), generator=generator, dtype=mu.dtype, device=where)
+        eps = eps.to(mu.device).expand(S, B, L)
+    else:  # drawn example by example (B, S, L), then laid out sample by sample (S, B, L)
+        eps = torch.randn((B, S, L), generator=generator, dtype=mu.dtype, device=where)
+        eps = eps.transpose(0, 1).to(mu.device)
     z = mu + torch.exp(0.5 * logvar) * eps  # (S, B, L)
     labels = None if y is None else torch.as_tensor(y).reshape(-1).repeat(S)
     logits = model.decode(z.reshape(S * B, L), labels).reshape(S, B, -1)
@@ -124,18 +145,19 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     Parameters
     ----------
     latent_dim, hidden_dim : int, default 2, 256
-        Sizes of the conditional VAE.
+        Sizes of the conditional VAE, >= 1.
     epochs, batch_size, lr, beta : int, int, float, float, default 100, 128, 0.002, 1.0
-        Passed to :func:`genlab.vae.train`.
+        Passed to :func:`genlab.vae.train`: integers >= 1, a finite ``lr > 0`` and a
+        finite ``beta >= 0``.
     n_samples : int, default 64
-        Importance samples per example and class when predicting.
+        Importance samples per example and class when predicting, >= 1.
     priors : array_like of shape (n_classes,), optional
         Fixed class priors; by default the class frequencies.
     random_state : int, default 0
-        Seeds the initial weights (without touching PyTorch's global random state), the
-        training run and the importance samples, so that predictions are reproducible for
-        the same input (an example's noise depends on its row, see
-        :func:`log_likelihood`).
+        An integer from 0 to 2**64 - 1. Seeds the initial weights (without touching
+        PyTorch's global random state), the training run and the importance samples, so
+        that predictions are reproducible for the same input (an example's noise depends
+        on its row, see :func:`log_likelihood`).
     progress : bool, default False
         Show the training progress bar (see :func:`genlab.vae.train`).
 
@@ -161,11 +183,11 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         "hidden_dim": [Interval(numbers.Integral, 1, None)],
         "epochs": [Interval(numbers.Integral, 1, None)],
         "batch_size": [Interval(numbers.Integral, 1, None)],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "beta": [Interval(numbers.Real, 0, None)],
+        "lr": [Interval(numbers.Real, 0, math.inf, closed="neither")],
+        "beta": [Interval(numbers.Real, 0, math.inf, closed="left")],
         "n_samples": [Interval(numbers.Integral, 1, None)],
         "priors": ["array-like", None],
-        "random_state": [Interval(numbers.Integral, 0, None)],
+        "random_state": [Interval(numbers.Integral, 0, 2**64 - 1)],  # torch's seeds: 64 bits
         "progress": ["boolean"],
     }
 
@@ -197,10 +219,15 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     def fit(self, X: ArrayLike, y: ArrayLike) -> ConditionalVAEClassifier:
         """Train one conditional VAE on all classes and set the class priors.
 
+        The parameters are checked first (see the class docstring), then the data; a
+        training run that diverges stops with a ValueError (lower ``lr``).
+
+        Introduced in the chapter "Choosing a generative model".
+
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
-            Values in [0, 1].
+            Finite values in [0, 1].
         y : array_like of shape (n_samples,)
             At least two classes.
 
@@ -209,9 +236,10 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         self
         """
         self._validate_params()
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)  # type: ignore[arg-type]
-        labels = check_labels(y, n_samples, estimator=type(self).__name__)
-        X_ = self._check_X(X, reset=True)
+        X_ = self._check_n_features(check_array(X, name="X"), reset=True)
+        # The labels before the range of X, so that a bad y is reported as such.
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
+        self._check_unit_interval(X_)
         classes = self._check_classes(labels)
         index = np.searchsorted(classes, labels)
         with torch.random.fork_rng(devices=[]):  # seed the weights, leave global state alone
@@ -235,6 +263,9 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         )
         model.eval()
         self.model_ = model
+        # Scored in float64 (the trained float32 weights, exactly): in float32 a row's
+        # estimate would move in its last bits with the size of the batch it comes in.
+        self._scoring_model = copy.deepcopy(model).double()
         self.classes_ = classes
         self.n_features_in_ = X_.shape[1]
         self._fit_priors(np.bincount(index, minlength=len(classes)), fixed=self.priors)
@@ -242,20 +273,35 @@ class ConditionalVAEClassifier(GenerativeClassifier):
 
     def _check_X(self, X: ArrayLike, *, reset: bool) -> FloatArray:
         X_ = self._check_n_features(check_array(X, name="X"), reset=reset)
-        if X_.min() < 0 or X_.max() > 1:
-            raise ValueError("X must lie in [0, 1] (Bernoulli decoder); rescale the data first")
+        self._check_unit_interval(X_)
         return X_
 
+    @staticmethod
+    def _check_unit_interval(X: FloatArray) -> None:
+        lo, hi = X.min(), X.max()
+        if lo < 0 or hi > 1:
+            raise ValueError(
+                f"X must lie in [0, 1] (Bernoulli decoder); its values range from {lo:g} to "
+                f"{hi:g}: rescale the data first (e.g. with MinMaxScaler(clip=True))"
+            )
+
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
-        x = torch.as_tensor(X, dtype=torch.float32)
+        x = torch.as_tensor(X, dtype=torch.float64)
         columns = []
         for c in range(len(self.classes_)):
-            # The same seed for every class: the classes are compared on equal noise.
+            # The same seed for every class: the classes are compared on equal noise. The
+            # same noise for every example too, so that a prediction depends only on its
+            # own example, not on where it stands in X or on the other rows.
             generator = torch.Generator().manual_seed(int(self.random_state))
             label = torch.full((len(x),), c, dtype=torch.long)
             columns.append(
                 log_likelihood(
-                    self.model_, x, label, n_samples=int(self.n_samples), generator=generator
+                    self._scoring_model,
+                    x,
+                    label,
+                    n_samples=int(self.n_samples),
+                    generator=generator,
+                    shared_noise=True,
                 )
                 .double()
                 .numpy()
@@ -266,7 +312,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
         """Decoded means (pixel probabilities) of z ~ N(0, I) for each requested class."""
         z = torch.as_tensor(
-            rng.standard_normal((len(idx), int(self.latent_dim))), dtype=torch.float32
+            rng.standard_normal((len(idx), self.model_.config.latent_dim)), dtype=torch.float32
         )
         labels = torch.as_tensor(idx, dtype=torch.long)
         return np.asarray(torch.sigmoid(self.model_.decode(z, labels)).double().numpy())

@@ -8,9 +8,10 @@
  * portability pass (conftest.py, --foreign-machine) preloads this library into every
  * notebook kernel (LD_PRELOAD). It wraps
  *
- *   - the C library's exp, log, log1p, expm1, log2, exp2, pow, sin, cos and tanh, when
- *     NumPy's umath module calls them (other callers, PyTorch and numba among them, get
- *     the C library's values untouched: their code is the same on every machine);
+ *   - the C library's exp, log, log10, log1p, expm1, log2, exp2, pow, sin, cos, tan and
+ *     tanh, when NumPy's umath module calls them (other callers, PyTorch and numba
+ *     among them, get the C library's values untouched: their code is the same on every
+ *     machine);
  *   - the float64 BLAS routines NumPy calls (dgemm, dgemv, dsyrk, ddot), and SciPy's
  *     Cholesky factorisation and triangular inverse (dpotrf, dtrtri), which genlab's
  *     Gaussian code uses;
@@ -97,6 +98,8 @@ WRAP1(log)
 WRAP1(log1p)
 WRAP1(expm1)
 WRAP1(log2)
+WRAP1(log10)
+WRAP1(tan)
 WRAP1(exp2)
 WRAP1(sin)
 WRAP1(cos)

@@ -194,8 +194,13 @@ def test_bad_parameters(mean, cov, message):
 
 def test_bad_data():
     dist = MultivariateNormal().fit(load_iris().data)
-    with pytest.raises(ValueError, match="X has 3 features; the distribution has 4"):
-        dist.logpdf(np.zeros((2, 3)))
+    # scikit-learn's wording, which its common checks look for
+    expected = "X has 3 features, but MultivariateNormal is expecting 4 features as input"
+    for method in (dist.logpdf, dist.score_samples, dist.mahalanobis):
+        with pytest.raises(ValueError, match=expected):
+            method(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=expected):
+        dist.logpdf(np.zeros(3))  # a single point of the wrong length
     with pytest.raises(ValueError, match="NaN or infinity"):
         dist.logpdf([[np.nan, 0, 0, 0]])
     with pytest.raises(ValueError, match="NaN or infinity"):

@@ -301,32 +301,42 @@ def test_bad_parameters():
     del ours
 
 
-def test_bad_observations():
+BAD_OBSERVATIONS = [
+    # (model, X, lengths, the message: it names the value and what is allowed)
+    ("categorical", [[0], [5]], None, r"X has symbol 5, outside the alphabet 0\.\.4"),
+    ("categorical", [[0.5], [1.0]], None, r"non-negative integer symbols .*X\[0, 0\] is 0\.5"),
+    ("categorical", [[0], [-1]], None, r"non-negative integer symbols .*X\[1, 0\] is -1\.0"),
+    ("categorical", np.zeros((4, 2)), None, r"one symbol per row, shape \(n_samples, 1\)"),
+    ("categorical", [[0.0], [np.nan]], None, "X contains NaN or infinity"),
+    ("categorical", np.zeros((0, 1)), None, "X has 0 sample"),
+    ("categorical", "X600", [150, 250, 199], "lengths sum to 599, but X has 600 samples"),
+    ("categorical", "X600", [300, 0, 300], r"every sequence must be non-empty.*lengths\[1\] = 0"),
+    # scikit-learn's wording for a wrong number of features
+    ("diag", np.zeros((5, 3)), None, "X has 3 features, but GaussianHMM is expecting 2 features"),
+    ("full", np.zeros((5, 1)), None, "X has 1 features, but GaussianHMM is expecting 2 features"),
+]
+
+
+@pytest.mark.parametrize(("kind", "X", "lengths", "message"), BAD_OBSERVATIONS)
+def test_bad_observations(kind, X, lengths, message):
+    model = categorical_pair()[0] if kind == "categorical" else gaussian_pair(kind)[0]
+    if isinstance(X, str):
+        X = categorical_data()[0]
+    for method in (model.score, model.predict, model.predict_proba):
+        with pytest.raises(ValueError, match=message):
+            method(X, lengths)
+
+
+def test_bad_emission_parameters():
+    g, _ = gaussian_pair("diag")
+    g.covars_ = -np.ones((3, 2))
+    with pytest.raises(ValueError, match="covars_ must be positive variances; state 0 has"):
+        g.score(np.zeros((5, 2)))
     ours, _ = categorical_pair()
     X, lengths = categorical_data()
-    with pytest.raises(ValueError, match="symbol 5, outside the alphabet 0..4"):
-        ours.score(np.array([[0], [5]]))
-    with pytest.raises(ValueError, match="non-negative integer symbols"):
-        ours.score(np.array([[0.5], [1.0]]))
-    with pytest.raises(ValueError, match="one symbol per row"):
-        ours.score(np.zeros((4, 2)))
-    with pytest.raises(ValueError, match="NaN or infinity"):
-        ours.score(np.array([[0.0], [np.nan]]))
-    with pytest.raises(ValueError, match="lengths sum to 599, but X has 600 samples"):
-        ours.score(X, [150, 250, 199])
-    with pytest.raises(ValueError, match="every sequence must be non-empty"):
-        ours.score(X, [300, 0, 300])
-    with pytest.raises(ValueError, match="0 sample"):
-        ours.score(np.zeros((0, 1)))
-    g, _ = gaussian_pair("diag")
-    with pytest.raises(ValueError, match="X has 3 features; the model has 2"):
-        g.score(np.zeros((5, 3)))
-    with pytest.raises(ValueError, match="covars_ must be positive"):
-        g.covars_ = -np.ones((3, 2))
-        g.score(np.zeros((5, 2)))
-    with pytest.raises(ValueError, match="params has unknown letters"):
+    with pytest.raises(ValueError, match="params must be a string of the letters 's', 't', 'e'"):
         CategoricalHMM(2, params="stx").fit(X)
-    with pytest.raises(ValueError, match="algorithm must be 'viterbi' or 'map'"):
+    with pytest.raises(ValueError, match="algorithm must be 'viterbi' or 'map'; got 'beam'"):
         ours.decode(X, lengths, algorithm="beam")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -82,14 +83,44 @@ def test_the_pins_by_hand():
             "MKL_CBWR": "COMPATIBLE",
             "ATEN_CPU_CAPABILITY": "avx2",
             "ONEDNN_MAX_CPU_ISA": "AVX2",
+            "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",  # NumPy >= 2.4
         }
     assert dict(PINNED_ENVIRONMENT) == expected
+
+
+@pytest.mark.skipif(not X86_64, reason="the AVX-512 pin is x86-64's")
+def test_numpy_runs_its_avx2_code_under_the_pins():
+    probe = (
+        "from numpy._core._multiarray_umath import __cpu_features__ as f\n"
+        "print(f['X86_V3'], f['X86_V4'], f['AVX512_ICL'], f['AVX512_SPR'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", probe],
+        env=pinned_environment(without_pins()),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    # every supported machine has X86_V3 (AVX2, FMA); no AVX-512 path is taken
+    assert out == ["True", "False", "False", "False"]
+
+
+def test_the_pins_add_to_a_callers_disabled_features():
+    base = {"NPY_DISABLE_CPU_FEATURES": "X86_V3,X86_V4", "OPENBLAS_CORETYPE": "Haswell"}
+    env = pinned_environment(base)
+    if X86_64:
+        assert env["NPY_DISABLE_CPU_FEATURES"] == "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+    assert env["OPENBLAS_CORETYPE"] == "Haswell"
+    assert base["NPY_DISABLE_CPU_FEATURES"] == "X86_V3,X86_V4"  # not modified
 
 
 def test_the_test_suite_itself_runs_pinned():
     # conftest.py applies the pins before anything imports NumPy or PyTorch.
     for name, value in PINNED_ENVIRONMENT.items():
-        assert os.environ[name] == value
+        if name == "NPY_DISABLE_CPU_FEATURES":  # added to what the caller disabled
+            assert set(value.split()) <= set(os.environ[name].split())
+        else:
+            assert os.environ[name] == value
     assert os.environ["TQDM_DISABLE"] == "1"
     import torch
 
@@ -101,7 +132,9 @@ def test_the_test_suite_itself_runs_pinned():
 def test_command_line_prints_and_runs(capsys):
     assert reproducibility.main([]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert dict(line.split("=", 1) for line in lines) == dict(PINNED_ENVIRONMENT)
+    printed = dict(line.split("=", 1) for line in lines)
+    # shell assignments: what a POSIX shell reads back is the pinned value
+    assert {k: shlex.split(v)[0] for k, v in printed.items()} == dict(PINNED_ENVIRONMENT)
     env = os.environ | {"OMP_NUM_THREADS": "7"}
     out = subprocess.run(
         [
@@ -165,6 +198,7 @@ B = np.random.default_rng(1).integers(-3, 4, size=(60, 40)).astype(float)
 S = B.T @ B + np.eye(40)  # integers: exact in any order, so only the factorisation moves
 results = {
     "exp": np.exp(x), "log": np.log(x), "sin": np.sin(x), "pow": x ** 1.7,
+    "log10": np.log10(x),  # (matplotlib's logarithmic axes)
     "matmul": A @ A[:5].T, "gemv": A @ x[:40], "cholesky": cholesky(S, lower=True),
     "exact": np.array([np.exp(0.0), np.log(1.0), *(np.arange(12.0).reshape(3, 4) @ np.ones(4))]),
     "short": (A[:, :3] @ A[:3, :]).ravel(),
@@ -181,18 +215,22 @@ def test_foreign_kernels_move_numpys_last_bits_and_nothing_else(tmp_path):
 
     sys.path.insert(0, str(ROOT))
     try:
-        from conftest import build_foreign_kernels
+        from conftest import build_foreign_kernels, numpy_dispatched_features
     finally:
         sys.path.remove(str(ROOT))
     library = build_foreign_kernels()
+    # As in the portability pass: NumPy on its baseline, so that its exp, log, ... call the
+    # C library (on an AVX-512 processor NumPy's own AVX-512 code computes them otherwise,
+    # and nothing could be moved). Both runs use the same set-up.
+    baseline = {"NPY_DISABLE_CPU_FEATURES": " ".join(numpy_dispatched_features())}
     runs = {}
     for name, preload in (("own", ""), ("foreign", str(library))):
-        env = os.environ | {"LD_PRELOAD": preload}
+        env = os.environ | baseline | {"LD_PRELOAD": preload}
         out = tmp_path / f"{name}.npz"
         subprocess.run([sys.executable, "-c", PERTURBED, str(out)], env=env, check=True)
         runs[name] = dict(np.load(out))
     own, foreign = runs["own"], runs["foreign"]
-    for key in ("exp", "log", "sin", "pow", "matmul", "gemv", "cholesky"):
+    for key in ("exp", "log", "log10", "sin", "pow", "matmul", "gemv", "cholesky"):
         keep = own[key].ravel() != 0  # (the zeros above a Cholesky factor stay zero)
         a, b = own[key].ravel()[keep], foreign[key].ravel()[keep]
         moved = a != b

@@ -45,7 +45,7 @@ def test_bag_of_words_min_count_and_unknown_words():
     assert_array_equal(bow.transform(["b b z", "q"]), [[0, 2], [0, 0]])
     with pytest.raises(ValueError, match="vocabulary is empty"):
         BagOfWords(min_count=5).fit(["a"])
-    with pytest.raises(ValueError, match="min_count must be >= 1"):
+    with pytest.raises(ValueError, match="min_count must be an integer >= 1"):
         BagOfWords(min_count=0).fit(["a"])
     with pytest.raises(NotFittedError):
         BagOfWords().transform(["a"])

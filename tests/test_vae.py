@@ -1,15 +1,16 @@
 """genlab.vae: losses against torch.distributions and hand computation, the source's
-architecture and parameter counts, gradients, training, checkpoints, the IDX reader and bad
-input."""
+architecture and parameter counts, gradients, training (against a loop written with the public
+negative_elbo), divergence, and bad input to every public function (checkpoints and the IDX
+reader: tests/test_files.py)."""
 
-import gzip
+import copy
 import math
-import struct
+import re
 
 import numpy as np
 import pytest
 import torch
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 from torch.distributions import Bernoulli, Independent, Normal
 from torch.distributions import kl_divergence as torch_kl
 
@@ -20,11 +21,8 @@ from genlab.vae import (
     bernoulli_nll,
     gaussian_nll,
     kl_divergence,
-    load_checkpoint,
     negative_elbo,
     parameter_count,
-    read_idx,
-    save_checkpoint,
     train,
 )
 
@@ -169,93 +167,479 @@ def test_a_short_seeded_training_run_lowers_the_loss_and_is_reproducible():
     assert history["loss"][-1] < history["loss"][0]
 
 
-def test_checkpoints_round_trip_and_refuse_other_architectures(tmp_path):
+# --------------------------------------------------------------- the training contract
+def test_train_is_adam_on_the_public_negative_elbo():
+    # An independent loop written with the public API only (encode, reparameterize, decode,
+    # negative_elbo, torch's Adam), consuming one seeded CPU generator in the documented
+    # order (the epoch's shuffle, then each batch's noise), reproduces train() exactly:
+    # the history, with its KL warm-up, and every weight.
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X, y = digits.data[:300] / 16.0, digits.target[:300]
+    data, labels = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
+    for conditional in (False, True):
+        torch.manual_seed(0)
+        model = (
+            ConditionalVAE(10, input_dim=64, hidden_dim=32)
+            if conditional
+            else VAE(input_dim=64, hidden_dim=32)
+        )
+        twin = copy.deepcopy(model)
+        history = train(
+            model,
+            X,
+            y if conditional else None,
+            epochs=3,
+            batch_size=64,
+            lr=2e-3,
+            beta=2.0,
+            warmup_epochs=2,
+            seed=5,
+            progress=False,
+        )
+        optimiser = torch.optim.Adam(twin.parameters(), lr=2e-3, fused=True)
+        generator = torch.Generator().manual_seed(5)
+        expected = {"loss": [], "reconstruction": [], "kl": []}
+        for epoch in range(3):
+            weight = 2.0 * min(1.0, (epoch + 1) / 2)
+            order = torch.randperm(len(data), generator=generator)
+            totals = np.zeros(3)
+            for start in range(0, len(data), 64):
+                idx = order[start : start + 64]
+                xb, yb = data[idx], (labels[idx] if conditional else None)
+                mu, logvar = twin.encode(xb, yb)
+                z = VAE.reparameterize(mu, logvar, generator)
+                loss, recon, kl = negative_elbo(twin.decode(z, yb), xb, mu, logvar, beta=weight)
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                totals += len(idx) * np.array([loss.item(), recon.item(), kl.item()])
+            for key, value in zip(expected, totals / len(data), strict=True):
+                expected[key].append(float(value))
+        assert history == expected
+        for (name, a), (_, b) in zip(
+            model.state_dict().items(), twin.state_dict().items(), strict=True
+        ):
+            assert torch.equal(a, b), name
+
+
+def test_train_takes_a_tensor_or_an_array_alike():
+    X = np.random.default_rng(0).random((40, 8))
+    runs = []
+    for data in (X, torch.tensor(X, dtype=torch.float32), X.tolist()):
+        torch.manual_seed(0)
+        runs.append(train(VAE(8, 4, 2), data, epochs=2, batch_size=16, progress=False))
+    assert runs[0] == runs[1] == runs[2]
+    torch.manual_seed(0)  # NumPy integers are integers
+    again = train(
+        VAE(8, 4, 2),
+        X,
+        epochs=np.int64(2),
+        batch_size=np.int32(16),
+        seed=np.int64(0),
+        progress=False,
+    )
+    assert again == runs[0]
+
+
+# ------------------------------------------------------------------------- divergence
+@pytest.mark.parametrize("kind", ["VAE", "Autoencoder"])
+def test_a_diverging_run_stops_and_says_to_lower_the_learning_rate(kind):
+    X = np.random.default_rng(0).random((64, 8))
     torch.manual_seed(0)
-    model = VAE(input_dim=64, hidden_dim=32, latent_dim=2)
-    save_checkpoint(model, tmp_path / "vae.pt")
-    torch.manual_seed(1)
-    fresh = load_checkpoint(VAE(input_dim=64, hidden_dim=32, latent_dim=2), tmp_path / "vae.pt")
-    for (name, a), (_, b) in zip(
-        model.state_dict().items(), fresh.state_dict().items(), strict=True
+    model = VAE(8, 4, 2) if kind == "VAE" else Autoencoder(8, 4, 2)
+    with pytest.raises(
+        ValueError,
+        match=r"training diverged in epoch 1: the loss is NaN or infinite \(lr=10000000000.0\)\. "
+        r"Lower the learning rate lr \(try lr=1e\+09\)",
     ):
-        assert torch.equal(a, b), name
-    with pytest.raises(ValueError, match="does not match the model"):
-        load_checkpoint(VAE(input_dim=64, hidden_dim=16, latent_dim=2), tmp_path / "vae.pt")
-    with pytest.raises(ValueError, match="does not match the model"):
-        load_checkpoint(ConditionalVAE(10, input_dim=64, hidden_dim=32), tmp_path / "vae.pt")
-    # a file holding an arbitrary pickled object is refused by weights_only loading
-    torch.save({"config": {"kind": "VAE"}, "state_dict": {}, "evil": object()}, tmp_path / "x.pt")
-    with pytest.raises(Exception):  # noqa: B017 - torch raises its UnpicklingError
-        load_checkpoint(model, tmp_path / "x.pt")
+        train(model, X, epochs=20, batch_size=16, lr=1e10, progress=False)
 
 
-def _write_idx(path, array, gz):
-    codes = {np.dtype(np.uint8): 0x08, np.dtype(">f4"): 0x0D}
-    header = bytes([0, 0, codes[array.dtype], array.ndim])
-    header += b"".join(struct.pack(">I", n) for n in array.shape)
-    data = header + array.tobytes()
-    if gz:
-        with gzip.open(path, "wb") as f:
-            f.write(data)
-    else:
-        path.write_bytes(data)
+@pytest.mark.parametrize(
+    ("kind", "first"), [("VAE", "fc1.weight"), ("Autoencoder", "encoder.0.weight")]
+)
+def test_weights_broken_by_the_last_step_are_caught(kind, first):
+    # One batch, one epoch: the loss is evaluated before the step, so it is finite; the
+    # step (lr = 1e39, infinite in float32) turns the weights into NaN and infinity.
+    X = np.random.default_rng(0).random((64, 8))
+    torch.manual_seed(0)
+    model = VAE(8, 4, 2) if kind == "VAE" else Autoencoder(8, 4, 2)
+    with pytest.raises(
+        ValueError, match=rf"diverged in epoch 1: the weights {first} became NaN or infinite"
+    ):
+        train(model, X, epochs=1, batch_size=64, lr=1e39, progress=False)
+    assert not torch.isfinite(next(model.parameters())).all()
+    with pytest.raises(ValueError, match=rf"weights {first} hold NaN or infinity before training"):
+        train(model, X, epochs=1, progress=False)
 
 
-@pytest.mark.parametrize("gz", [True, False])
-def test_read_idx_on_small_files(tmp_path, gz):
-    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    labels = np.array([7, 1], dtype=np.uint8)
-    floats = np.linspace(0, 1, 6).astype(">f4").reshape(2, 3)
-    for name, arr in (("images", images), ("labels", labels), ("floats", floats)):
-        path = tmp_path / (name + (".gz" if gz else ""))
-        _write_idx(path, arr, gz)
-        assert_array_equal(read_idx(path), arr)
-    bad = tmp_path / "bad"
-    bad.write_bytes(b"\x01\x02\x08\x01\x00\x00\x00\x02\x00")
-    with pytest.raises(ValueError, match="bad magic number"):
-        read_idx(bad)
-    short = tmp_path / "short"
-    short.write_bytes(bytes([0, 0, 0x08, 1]) + struct.pack(">I", 10) + b"\x00" * 3)
-    with pytest.raises(ValueError, match="announces 10 bytes of data, file has 3"):
-        read_idx(short)
+# ----------------------------------------------------------------- hyper-parameters
+SIZES = ["input_dim", "hidden_dim", "latent_dim"]
+BAD_SIZES = [0, -1, 2.5, True, "4", None, float("nan")]
+MODELS = {
+    "VAE": VAE,
+    "Autoencoder": Autoencoder,
+    "ConditionalVAE": lambda **kw: ConditionalVAE(3, **kw),
+}
 
 
-def test_bad_input():
-    model = VAE(input_dim=8, hidden_dim=4, latent_dim=2)
-    with pytest.raises(ValueError, match=r"x must have shape \(batch, 8\)"):
-        model(torch.rand(3, 9))
-    with pytest.raises(ValueError, match="x contains NaN"):
-        model(torch.tensor([[float("nan")] * 8]))
-    with pytest.raises(ValueError, match=r"Bernoulli targets must lie in \[0, 1\]"):
-        bernoulli_nll(torch.zeros(1, 2), torch.tensor([[0.5, 2.0]]))
-    with pytest.raises(ValueError, match="shapes differ"):
-        bernoulli_nll(torch.zeros(1, 2), torch.zeros(1, 3))
-    with pytest.raises(ValueError, match="beta must be finite and >= 0"):
-        negative_elbo(
-            torch.zeros(1, 2), torch.zeros(1, 2), torch.zeros(1, 1), torch.zeros(1, 1), beta=-1.0
-        )
-    with pytest.raises(ValueError, match="likelihood must be"):
-        negative_elbo(
-            torch.zeros(1, 2),
-            torch.zeros(1, 2),
-            torch.zeros(1, 1),
-            torch.zeros(1, 1),
-            likelihood="poisson",
-        )
-    with pytest.raises(ValueError, match="needs the labels y"):
-        ConditionalVAE(3, input_dim=8, hidden_dim=4)(torch.rand(2, 8))
-    with pytest.raises(ValueError, match="labels must lie in 0..2"):
-        ConditionalVAE(3, input_dim=8, hidden_dim=4)(torch.rand(2, 8), torch.tensor([0, 3]))
-    with pytest.raises(ValueError, match="X contains NaN"):
-        train(model, np.full((4, 8), np.nan), epochs=1, progress=False)
-    with pytest.raises(ValueError, match="latent_dim must be >= 1"):
-        VAE(latent_dim=0)
+@pytest.mark.parametrize("value", BAD_SIZES, ids=repr)
+@pytest.mark.parametrize("name", SIZES)
+@pytest.mark.parametrize("kind", MODELS)
+def test_constructors_refuse_bad_sizes(kind, name, value):
+    message = rf"{kind}: {name} must be an integer >= 1; got {re.escape(repr(value))}"
+    with pytest.raises(ValueError, match=message):
+        MODELS[kind](**{name: value})
 
 
-def test_train_rejects_a_bad_beta():
+@pytest.mark.parametrize("value", [1, 0, -2, 2.0, True, None, "10"], ids=repr)
+def test_a_conditional_vae_needs_two_classes_or_more(value):
+    message = rf"ConditionalVAE: n_classes must be an integer >= 2; got {re.escape(repr(value))}"
+    with pytest.raises(ValueError, match=message):
+        ConditionalVAE(value)
+
+
+def test_numpy_integer_sizes_are_accepted():
+    model = ConditionalVAE(np.int64(3), input_dim=np.int32(8), hidden_dim=np.int64(4))
+    assert model.config.input_dim == 8 and type(model.config.input_dim) is int
+
+
+SEED_RANGE = "an integer >= 0 and <= 18446744073709551615"  # torch's 64-bit seeds
+
+
+INTEGER, FINITE_POSITIVE, FINITE_NONNEGATIVE = (
+    "an integer >= 1",
+    "a number > 0 and < inf",
+    "a number >= 0 and < inf",
+)
+BAD_TRAIN = [
+    *[("epochs", v, INTEGER) for v in (0, -3, 2.0, True, "5", None)],
+    *[("batch_size", v, INTEGER) for v in (0, -128, 1.5, False, None)],
+    *[("lr", v, FINITE_POSITIVE) for v in (0.0, -1e-3, math.nan, math.inf, True, "1e-3", None)],
+    *[("beta", v, FINITE_NONNEGATIVE) for v in (-1.0, math.nan, math.inf, -math.inf, True, None)],
+    *[("warmup_epochs", v, "an integer >= 0") for v in (-1, 1.5, True, None)],
+    *[("seed", v, SEED_RANGE) for v in (-1, 2**64, 0.5, True, None)],
+    *[("device", v, "a str or a device") for v in (0, None)],
+    *[("progress", v, "True or False") for v in ("yes", 1, None)],
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"), BAD_TRAIN, ids=[f"{n}={v!r}" for n, v, _ in BAD_TRAIN]
+)
+def test_train_refuses_bad_hyper_parameters(name, value, allowed):
     X = np.random.default_rng(0).random((8, 8))
-    with pytest.raises(ValueError, match="beta must be finite and >= 0"):
-        train(VAE(input_dim=8, hidden_dim=4), X, epochs=1, beta=float("nan"), progress=False)
+    message = rf"train: {name} must be {re.escape(allowed)}; got {re.escape(repr(value))}"
+    with pytest.raises(ValueError, match=message):
+        train(VAE(8, 4, 2), X, **({"progress": False} | {name: value}))
+
+
+def test_train_refuses_other_models_and_unknown_devices():
+    X = np.random.default_rng(0).random((8, 8))
+    with pytest.raises(ValueError, match="train: model must be a VAE or an Autoencoder; got"):
+        train(torch.nn.Linear(8, 8), X, progress=False)
+    with pytest.raises(ValueError, match="train: device must name a torch device .*'gpu'"):
+        train(VAE(8, 4, 2), X, device="gpu", progress=False)
+    with pytest.raises(ValueError, match="device 'meta' holds no data"):
+        train(VAE(8, 4, 2), X, device="meta", progress=False)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device 'cuda' is not available on this machine"):
+            train(VAE(8, 4, 2), X, device="cuda", progress=False)
+
+
+# ------------------------------------------------------------------------------ data
+ROWS = np.random.default_rng(0).random((4, 8))
+BAD_X = {
+    "NaN": (np.where(np.eye(4, 8) > 0, np.nan, ROWS), r"X contains NaN or infinity \(4 NaN"),
+    "inf": (np.where(np.eye(4, 8) > 0, np.inf, ROWS), r"X contains NaN or infinity \(0 NaN, 4"),
+    "negative": (ROWS - 0.5, r"X must lie in \[0, 1\] .*values range from -0\.\d+"),
+    "above 1": (ROWS * 255, r"X must lie in \[0, 1\] \(Bernoulli decoder\).*rescale"),
+    "1-D": (ROWS[0], "X must be 2-dimensional"),
+    "3-D": (ROWS.reshape(2, 2, 8), "X must be 2-dimensional"),
+    "empty": (ROWS[:0], r"X has 0 sample\(s\)"),
+    "no columns": (ROWS[:, :0], r"X has 0 feature\(s\)"),
+    "wrong columns": (ROWS[:, :5], r"X must have 8 columns \(the model's input_dim\); got 5"),
+    "strings": ([["a"] * 8] * 4, "X must be a numeric array"),
+    "complex": (ROWS + 0j, "Complex data not supported"),
+    "None": (None, "X must be 2-dimensional"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_X, ids=list(BAD_X))
+def test_train_refuses_bad_data(case):
+    X, message = BAD_X[case]
+    with pytest.raises(ValueError, match=message):
+        train(VAE(8, 4, 2), X, epochs=1, progress=False)
+
+
+def test_train_refuses_sparse_data():
+    from scipy.sparse import csr_matrix
+
+    with pytest.raises(ValueError, match="X is a sparse matrix"):
+        train(VAE(8, 4, 2), csr_matrix(ROWS), epochs=1, progress=False)
+
+
+BAD_LABELS = {
+    "missing": (None, "a ConditionalVAE needs the labels y"),
+    "too few": ([0, 1, 2], r"y must have shape \(4,\), one label per example; got shape \(3,\)"),
+    "a column": ([[0], [1], [2], [0]], r"y must have shape \(4,\)"),
+    "floats": ([0.0, 1.0, 2.0, 0.5], "y must hold integer labels 0..2; got dtype torch.float64"),
+    "booleans": (
+        [True, False, True, False],
+        "y must hold integer labels 0..2; got dtype torch.bool",
+    ),
+    "strings": (["a", "b", "c", "a"], "y must hold integer labels 0..2"),
+    "too large": (
+        [0, 1, 2, 3],
+        r"labels must lie in 0..2 \(n_classes=3\); got values from 0 to 3",
+    ),
+    "negative": ([0, -1, 2, 1], "labels must lie in 0..2 .*from -1 to 2"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_LABELS, ids=list(BAD_LABELS))
+def test_train_refuses_bad_labels(case):
+    y, message = BAD_LABELS[case]
+    with pytest.raises(ValueError, match=message):
+        train(ConditionalVAE(3, 8, 4, 2), ROWS, y, epochs=1, progress=False)
+
+
+def test_unconditional_models_take_no_labels():
+    with pytest.raises(ValueError, match="a VAE takes no labels y"):
+        train(VAE(8, 4, 2), ROWS, [0, 1, 0, 1], epochs=1, progress=False)
+    with pytest.raises(ValueError, match="an Autoencoder takes no labels y"):
+        train(Autoencoder(8, 4, 2), ROWS, [0, 1, 0, 1], epochs=1, progress=False)
+    model, x, z = VAE(8, 4, 2), torch.rand(2, 8), torch.zeros(2, 2)
+    for call in (
+        lambda: model.encode(x, torch.tensor([0, 1])),
+        lambda: model.decode(z, torch.tensor([0, 1])),
+        lambda: model(x, torch.tensor([0, 1])),
+        lambda: model.sample(2, y=torch.tensor([0, 1])),
+        lambda: model.interpolate(z[0], z[1], y=1),
+    ):
+        with pytest.raises(ValueError, match="a VAE takes no labels y"):
+            call()
+
+
+def bad_inputs(columns, *, data=True):
+    """Bad tensors for a float32 model: (name, value, message)."""
+    good = torch.rand(3, columns)
+    nan, inf = good.clone(), good.clone()
+    nan[1, 0], inf[2, 1] = float("nan"), float("inf")
+    cases = [
+        ("ndarray", good.numpy(), "must be a torch.Tensor; got ndarray"),
+        ("list", good.tolist(), "must be a torch.Tensor; got list"),
+        ("integers", torch.ones(3, columns, dtype=torch.long), "must hold floating-point"),
+        ("float64", good.double(), "has dtype torch.float64 but the model's weights are"),
+        (
+            "wrong width",
+            torch.rand(3, columns + 1),
+            rf"must have shape \(batch, {columns}\); got \(3, ",
+        ),
+        ("1-D", torch.rand(columns), rf"must have shape \(batch, {columns}\); got \({columns},\)"),
+        ("3-D", torch.rand(1, 3, columns), rf"must have shape \(batch, {columns}\)"),
+        ("empty", torch.rand(0, columns), "is empty"),
+        ("NaN", nan, r"contains NaN or infinity \(1 NaN, 0 infinite"),
+        ("inf", inf, r"contains NaN or infinity \(0 NaN, 1 infinite"),
+    ]
+    if data:
+        cases += [
+            ("negative", good - 2, r"must lie in \[0, 1\] \(Bernoulli decoder\)"),
+            ("above 1", good + 1, r"must lie in \[0, 1\]"),
+        ]
+    return cases
+
+
+def model_calls():
+    torch.manual_seed(0)
+    vae, ae, cvae = VAE(8, 4, 2), Autoencoder(8, 4, 2), ConditionalVAE(3, 8, 4, 2)
+    y = torch.tensor([0, 1, 2])
+    return {
+        "VAE.encode": vae.encode,
+        "VAE.forward": vae,
+        "VAE.reconstruct": vae.reconstruct,
+        "Autoencoder.encode": ae.encode,
+        "Autoencoder.forward": ae,
+        "ConditionalVAE.encode": lambda x: cvae.encode(x, y),
+        "ConditionalVAE.forward": lambda x: cvae(x, y),
+        "ConditionalVAE.reconstruct": lambda x: cvae.reconstruct(x, y),
+    }, {
+        "VAE.decode": vae.decode,
+        "Autoencoder.decode": ae.decode,
+        "ConditionalVAE.decode": lambda z: cvae.decode(z, y),
+    }
+
+
+ENCODERS, DECODERS = model_calls()
+
+
+@pytest.mark.parametrize(("case", "x", "message"), bad_inputs(8), ids=lambda v: str(v)[:12])
+@pytest.mark.parametrize("call", ENCODERS)
+def test_every_encoder_checks_its_input(call, case, x, message):
+    with pytest.raises(ValueError, match=rf"^x {message}"):
+        ENCODERS[call](x)
+
+
+@pytest.mark.parametrize(
+    ("case", "z", "message"), bad_inputs(2, data=False), ids=lambda v: str(v)[:12]
+)
+@pytest.mark.parametrize("call", DECODERS)
+def test_every_decoder_checks_its_codes(call, case, z, message):
+    with pytest.raises(ValueError, match=rf"^z {message}"):
+        DECODERS[call](z)
+
+
+def test_codes_outside_the_prior_are_legal():
+    # Only the data are confined to [0, 1]; any finite code can be decoded.
+    model = VAE(8, 4, 2)
+    assert model.decode(torch.tensor([[-30.0, 40.0]])).shape == (1, 8)
+
+
+CONDITIONAL_LABELS = {
+    "missing": (None, "a ConditionalVAE needs the labels y"),
+    "too few": ([0, 1], r"y must have shape \(3,\), one label per example; got shape \(2,\)"),
+    "a column": ([[0], [1], [2]], r"y must have shape \(3,\)"),
+    "floats": ([0.0, 1.0, 2.0], "y must hold integer labels 0..2; got dtype torch.float32"),
+    "booleans": ([True, False, True], "y must hold integer labels 0..2; got dtype torch.bool"),
+    "strings": (["a", "b", "c"], "y must hold integer labels 0..2"),
+    "too large": ([0, 1, 3], r"labels must lie in 0..2 \(n_classes=3\); got values from 0 to 3"),
+    "negative": ([0, -1, 2], "labels must lie in 0..2 .*from -1 to 2"),
+}
+
+
+@pytest.mark.parametrize("case", CONDITIONAL_LABELS, ids=list(CONDITIONAL_LABELS))
+def test_a_conditional_vae_checks_its_labels_everywhere(case):
+    y, message = CONDITIONAL_LABELS[case]
+    y = y if y is None or case == "strings" else torch.tensor(y)
+    model, x = ConditionalVAE(3, 8, 4, 2), torch.rand(3, 8)
+    for call in (
+        lambda: model.encode(x, y),
+        lambda: model.decode(torch.zeros(3, 2), y),
+        lambda: model(x, y),
+        lambda: model.reconstruct(x, y),
+        lambda: model.sample(3, y=y),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"n": 0}, r"VAE\.sample: n must be an integer >= 1; got 0"),
+        ({"n": -2}, "n must be an integer >= 1; got -2"),
+        ({"n": 2.5}, "n must be an integer >= 1; got 2.5"),
+        ({"n": True}, "n must be an integer >= 1; got True"),
+        ({"n": "4"}, "n must be an integer >= 1; got '4'"),
+        ({"n": 2, "generator": 0}, "generator must be a Generator or None; got 0"),
+    ],
+)
+def test_sample_checks_its_arguments(args, message):
+    with pytest.raises(ValueError, match=message):
+        VAE(8, 4, 2).sample(**args)
+
+
+def test_interpolate_checks_its_arguments():
+    model, z = VAE(8, 4, 2), torch.zeros(2)
+    for steps in (1, 0, 2.5, True):
+        with pytest.raises(ValueError, match=r"VAE\.interpolate: steps must be an integer >= 2"):
+            model.interpolate(z, z, steps=steps)
+    with pytest.raises(ValueError, match="z1 must be a torch.Tensor; got ndarray"):
+        model.interpolate(np.zeros(2), z)
+    with pytest.raises(ValueError, match=r"z2 must have shape \(batch, 2\); got \(1, 3\)"):
+        model.interpolate(z, torch.zeros(3))
+    with pytest.raises(ValueError, match="z1 contains NaN"):
+        model.interpolate(torch.tensor([0.0, math.nan]), z)
+    with pytest.raises(ValueError, match="z2 has dtype torch.float64"):
+        model.interpolate(z, z.double())
+    cvae = ConditionalVAE(3, 8, 4, 2)
+    with pytest.raises(ValueError, match=r"one label y for the whole path; got shape \(2,\)"):
+        cvae.interpolate(z, z, y=torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="labels must lie in 0..2"):
+        cvae.interpolate(z, z, y=3)
+    with pytest.raises(ValueError, match="needs the labels y"):
+        cvae.interpolate(z, z)
+    assert cvae.interpolate(z, z, steps=2, y=2).shape == (2, 8)
+
+
+def test_a_float64_model_trains_on_float64_data():
+    X = np.random.default_rng(0).random((32, 8))
+    torch.manual_seed(0)
+    model = VAE(8, 4, 2).double()
+    before = copy.deepcopy(model.state_dict())
+    history = train(model, X, epochs=2, batch_size=16, progress=False)
+    assert all(p.dtype == torch.float64 for p in model.parameters())
+    assert all(math.isfinite(v) for v in history["loss"])
+    assert not torch.equal(before["fc1.weight"], model.fc1.weight)
+
+
+def test_a_float64_model_takes_float64_input():
+    model = VAE(8, 4, 2).double()
+    x = torch.rand(3, 8, dtype=torch.float64)
+    assert model(x)[0].dtype == torch.float64
+    assert model.sample(2, generator=torch.Generator().manual_seed(0)).dtype == torch.float64
+    with pytest.raises(ValueError, match="x has dtype torch.float32 but the model's weights"):
+        model.encode(x.float())
+
+
+# ---------------------------------------------------------------------------- losses
+def test_the_losses_check_their_input():
+    logits, x = torch.zeros(2, 3), torch.full((2, 3), 0.5)
+    mu, logvar = torch.zeros(2, 2), torch.zeros(2, 2)
+    nan = torch.tensor([[0.0, math.nan, 0.0], [0.0, 0.0, 0.0]])
+    cases = [
+        (
+            lambda: bernoulli_nll(logits, torch.tensor([[0.5, 2.0, 0], [0, 0, 0]])),
+            r"x \(the Bernoulli targets\) must lie in \[0, 1\]",
+        ),
+        (lambda: bernoulli_nll(logits, torch.zeros(2, 4)), "logits and x shapes differ"),
+        (lambda: bernoulli_nll(nan, x), "logits contains NaN"),
+        (lambda: bernoulli_nll(logits, nan), "x contains NaN"),
+        (
+            lambda: bernoulli_nll(logits, torch.ones(2, 3, dtype=torch.long)),
+            "x must hold floating-point",
+        ),
+        (lambda: bernoulli_nll(logits.double(), x), "logits and x dtypes differ"),
+        (lambda: bernoulli_nll(logits.numpy(), x), "logits must be a torch.Tensor"),
+        (lambda: bernoulli_nll(logits[:0], x[:0]), "x is empty"),
+        (lambda: gaussian_nll(nan, x), "reconstruction contains NaN"),
+        (lambda: gaussian_nll(logits, torch.zeros(3)), r"x must have shape \(batch, n\)"),
+        (lambda: kl_divergence(mu, torch.zeros(2, 3)), "mu and logvar shapes differ"),
+        (
+            lambda: kl_divergence(mu, torch.full((2, 2), math.inf)),
+            "logvar contains NaN or infinity",
+        ),
+        (lambda: kl_divergence(mu.numpy(), logvar), "mu must be a torch.Tensor"),
+        (
+            lambda: negative_elbo(logits, x, mu, logvar, beta=-1.0),
+            r"negative_elbo: beta must be a number >= 0 and < inf; got -1\.0",
+        ),
+        (
+            lambda: negative_elbo(logits, x, mu, logvar, beta=math.nan),
+            "negative_elbo: beta must be",
+        ),
+        (lambda: negative_elbo(logits, x, mu, logvar, beta=True), "negative_elbo: beta must be"),
+        (
+            lambda: negative_elbo(logits, x, mu, logvar, likelihood="poisson"),
+            "likelihood must be one of 'bernoulli', 'gaussian'; got 'poisson'",
+        ),
+        (lambda: negative_elbo(logits, x, mu[:1], logvar[:1]), r"with the batch of x \(2\)"),
+        (lambda: negative_elbo(logits, x * 3, mu, logvar), r"must lie in \[0, 1\]"),
+        (lambda: VAE.reparameterize(mu, torch.zeros(2, 3)), "mu and logvar shapes differ"),
+        (
+            lambda: VAE.reparameterize(mu, logvar, generator=3),
+            "generator must be a torch.Generator",
+        ),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()
+    # Gaussian targets need not lie in [0, 1].
+    assert (
+        negative_elbo(logits, x * 3, mu, logvar, likelihood="gaussian")[0].item() == 6 * 1.5**2 / 2
+    )
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -3,6 +3,7 @@ quadrature over a 2-D latent space, its behaviour in K, and the conditional-VAE 
 (accuracy, probabilities, reproducibility, sampling, bad input)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -107,13 +108,35 @@ def test_conditional_log_likelihood_matches_the_quadrature():
 
 
 def test_log_likelihood_bad_input(small_vae):
-    model, x = small_vae
-    with pytest.raises(ValueError, match="n_samples must be >= 1"):
-        log_likelihood(model, x, n_samples=0)
+    model, x = small_vae  # a float64 model
+    cases = [
+        ({"n_samples": 0}, r"log_likelihood: n_samples must be an integer >= 1; got 0"),
+        ({"n_samples": 2.5}, "n_samples must be an integer >= 1; got 2.5"),
+        ({"n_samples": True}, "n_samples must be an integer >= 1; got True"),
+        ({"generator": 7}, "generator must be a Generator or None; got 7"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            log_likelihood(model, x, **kwargs)
     with pytest.raises(ValueError, match=r"x must lie in \[0, 1\]"):
         log_likelihood(model, x + 1)
-    with pytest.raises(ValueError, match="expected a VAE"):
+    with pytest.raises(ValueError, match="x contains NaN or infinity"):
+        log_likelihood(model, torch.full_like(x, math.nan))
+    with pytest.raises(ValueError, match="x has dtype torch.float32 but the model's weights are"):
+        log_likelihood(model, x.float())
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 5\)"):
+        log_likelihood(model, x[:, :3])
+    with pytest.raises(ValueError, match="x is empty"):
+        log_likelihood(model, x[:0])
+    with pytest.raises(ValueError, match="a VAE takes no labels y"):
+        log_likelihood(model, x, torch.zeros(4, dtype=torch.long))
+    with pytest.raises(ValueError, match="log_likelihood: model must be a VAE"):
         log_likelihood(torch.nn.Linear(2, 2), x)
+    cvae = ConditionalVAE(3, input_dim=5, hidden_dim=6).double()
+    with pytest.raises(ValueError, match="labels must lie in 0..2"):
+        log_likelihood(cvae, x, torch.tensor([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match="needs the labels y"):
+        log_likelihood(cvae, x)
 
 
 def test_an_examples_estimate_does_not_depend_on_the_batch_size(small_vae):
@@ -123,6 +146,58 @@ def test_an_examples_estimate_does_not_depend_on_the_batch_size(small_vae):
         model, x[:2], n_samples=16, generator=torch.Generator().manual_seed(4)
     )
     assert_array_equal(whole[:2].numpy(), first_two.numpy())
+
+
+def test_shared_noise_matches_torch_distributions_and_ignores_position(small_vae):
+    # Oracle: the same S draws for every example, through torch.distributions.
+    from torch.distributions import Bernoulli, Independent, Normal
+
+    model, x = small_vae
+    k = 12
+    ours = log_likelihood(
+        model, x, n_samples=k, generator=torch.Generator().manual_seed(5), shared_noise=True
+    )
+    eps = torch.randn((k, 1, 2), generator=torch.Generator().manual_seed(5), dtype=x.dtype)
+    mu, logvar = model.encode(x)
+    std = torch.exp(0.5 * logvar)
+    z = mu + std * eps  # (k, 4, 2): draw s is the same for every example
+    with torch.no_grad():
+        logits = model.decode(z.reshape(-1, 2)).reshape(k, 4, 5)
+    bern = Bernoulli(logits=logits)
+    log_px = (
+        x * bern.log_prob(torch.ones_like(logits))
+        + (1 - x) * bern.log_prob(torch.zeros_like(logits))
+    ).sum(dim=-1)
+    log_pz = Independent(Normal(torch.zeros_like(z), torch.ones_like(z)), 1).log_prob(z)
+    log_q = Independent(Normal(mu.expand_as(z), std.expand_as(z)), 1).log_prob(z)
+    oracle = torch.logsumexp(log_px + log_pz - log_q, dim=0) - math.log(k)
+    assert_allclose(ours.numpy(), oracle.detach().numpy(), rtol=1e-12)
+    # each example's estimate is its own: alone, or in another order, it is the same
+    order = torch.tensor([2, 0, 3, 1])
+    permuted = log_likelihood(
+        model,
+        x[order],
+        n_samples=k,
+        generator=torch.Generator().manual_seed(5),
+        shared_noise=True,
+    )
+    assert_allclose(permuted.numpy(), ours[order].numpy(), rtol=1e-13)
+    alone = log_likelihood(
+        model, x[3:4], n_samples=k, generator=torch.Generator().manual_seed(5), shared_noise=True
+    )
+    assert_allclose(alone.numpy(), ours[3:4].numpy(), rtol=1e-13)
+
+
+def test_classifier_predictions_do_not_depend_on_the_other_rows():
+    rng = np.random.default_rng(0)
+    X = np.clip(np.repeat([[0.2, 0.8, 0.3], [0.8, 0.2, 0.7]], 20, axis=0), 0, 1)
+    X = np.clip(X + 0.05 * rng.standard_normal(X.shape), 0, 1)
+    y = np.repeat([0, 1], 20)
+    model = ConditionalVAEClassifier(epochs=2, hidden_dim=8, n_samples=8).fit(X, y)
+    whole = model.predict_proba(X)
+    order = rng.permutation(len(X))
+    assert_allclose(model.predict_proba(X[order]), whole[order], rtol=1e-12)
+    assert_allclose(model.predict_proba(X[5:6]), whole[5:6], rtol=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -152,17 +227,90 @@ def test_classifier_on_digits(digits):
 
 def test_classifier_bad_input(digits):
     X, y, _, _ = digits
-    with pytest.raises(ValueError, match=r"X must lie in \[0, 1\]"):
-        ConditionalVAEClassifier(epochs=1).fit(X * 16, y)
-    with pytest.raises(ValueError, match="at least two classes"):
-        ConditionalVAEClassifier(epochs=1).fit(X, np.zeros(len(X)))
-    with pytest.raises(ValueError, match="NaN"):
-        ConditionalVAEClassifier(epochs=1).fit(np.full((4, 64), np.nan), [0, 1, 0, 1])
-    model = ConditionalVAEClassifier(epochs=1, n_samples=2).fit(X[:100], y[:100])
-    with pytest.raises(ValueError, match="X has 3 features"):
-        model.predict(np.zeros((2, 3)))
+    X, y = X[:60], y[:60]
+    small = {"epochs": 1, "hidden_dim": 8, "n_samples": 2}
+    fit_cases = [
+        (
+            X * 16,
+            y,
+            r"X must lie in \[0, 1\] \(Bernoulli decoder\); its values range from 0 to 16",
+        ),
+        (X - 0.5, y, r"X must lie in \[0, 1\]"),
+        (np.where(X > 0.5, np.nan, X), y, "X contains NaN or infinity"),
+        (np.where(X > 0.5, np.inf, X), y, "X contains NaN or infinity"),
+        (X[:, 0], y, "X must be 2-dimensional"),
+        (X[:0], y[:0], r"X has 0 sample\(s\)"),
+        ([["a"] * 64] * 4, [0, 1, 0, 1], "X must be a numeric array"),
+        (None, y, "X must be 2-dimensional"),
+        (X, y[:10], "inconsistent numbers of samples"),
+        (X, y + 0.5, "y is continuous"),
+        (X, None, "requires y to be passed"),
+        (X, np.zeros(len(X)), "at least two classes"),
+    ]
+    for X_bad, y_bad, message in fit_cases:
+        with pytest.raises(ValueError, match=message):
+            ConditionalVAEClassifier(**small).fit(X_bad, y_bad)
+    model = ConditionalVAEClassifier(**small).fit(X, y)
+    predict_cases = [
+        (np.zeros((2, 3)), "X has 3 features"),
+        (X[:2] * 16, r"X must lie in \[0, 1\]"),
+        (np.full((2, 64), np.nan), "X contains NaN"),
+        (X[:0], r"X has 0 sample\(s\)"),
+        (X[0], "X must be 2-dimensional"),
+    ]
+    for X_bad, message in predict_cases:
+        for method in (model.predict, model.predict_proba, model.predict_log_proba):
+            with pytest.raises(ValueError, match=message):
+                method(X_bad)
     with pytest.raises(ValueError, match="priors has 2 entries for 10 classes"):
-        ConditionalVAEClassifier(epochs=1, priors=[0.5, 0.5]).fit(X[:100], y[:100])
+        ConditionalVAEClassifier(**small, priors=[0.5, 0.5]).fit(X, y)
+
+
+SEED_RANGE = "an integer >= 0 and <= 18446744073709551615"  # torch's 64-bit seeds
+
+
+BAD_PARAMETERS = [
+    *[("latent_dim", v, "an integer >= 1") for v in (0, -2, 2.0, True, None)],
+    *[("hidden_dim", v, "an integer >= 1") for v in (0, 1.5, "8")],
+    *[("epochs", v, "an integer >= 1") for v in (0, -1, 3.0, False)],
+    *[("batch_size", v, "an integer >= 1") for v in (0, -128, True)],
+    *[("lr", v, "a number > 0 and < inf") for v in (0.0, -1e-3, math.nan, math.inf, True)],
+    *[("beta", v, "a number >= 0 and < inf") for v in (-1.0, math.nan, math.inf, None)],
+    *[("n_samples", v, "an integer >= 1") for v in (0, 2.5, True)],
+    *[("random_state", v, SEED_RANGE) for v in (-1, 2**64, 0.5, None)],
+    *[("progress", v, "True or False") for v in (1, "no", None)],
+    ("priors", "uniform", "an array or None"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    BAD_PARAMETERS,
+    ids=[f"{n}={v!r}" for n, v, _ in BAD_PARAMETERS],
+)
+def test_classifier_refuses_bad_parameters(digits, name, value, allowed):
+    X, y, _, _ = digits
+    message = (
+        rf"ConditionalVAEClassifier: {name} must be {re.escape(allowed)}; "
+        rf"got {re.escape(repr(value))}"
+    )
+    model = ConditionalVAEClassifier(epochs=1, hidden_dim=8).set_params(**{name: value})
+    with pytest.raises(ValueError, match=message):
+        model.fit(X[:40], y[:40])
+
+
+def test_a_diverging_classifier_says_to_lower_lr(digits):
+    X, y, _, _ = digits
+    with pytest.raises(ValueError, match="training diverged in epoch 1.*Lower the learning rate"):
+        ConditionalVAEClassifier(epochs=5, hidden_dim=8, lr=1e10).fit(X[:200], y[:200])
+
+
+def test_sampling_uses_the_fitted_latent_size(digits):
+    X, y, _, _ = digits
+    model = ConditionalVAEClassifier(epochs=1, hidden_dim=8, latent_dim=3).fit(X[:60], y[:60])
+    model.set_params(latent_dim=5)  # a later set_params does not change the fitted model
+    images, labels = model.sample(4, y=2, random_state=0)
+    assert images.shape == (4, 64) and np.all(labels == 2)
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ def test_check_array_converts_to_float64_contiguous():
         ([1.0, 2.0], {}, "must be 2-dimensional.*reshape"),
         ([[1.0], [2.0]], {"ndim": 1}, "must be 1-dimensional"),
         (np.zeros((0, 3)), {}, "0 sample"),
-        (np.zeros((3, 1)), {"min_samples": 4}, "at least 4 required"),
+        (np.zeros((3, 1)), {"min_samples": 4}, "a minimum of 4 is required"),
         (np.zeros((3, 0)), {}, "0 feature"),
         ([[np.nan, 1.0]], {}, "1 NaN, 0 infinite"),
         ([[np.inf, -np.inf]], {}, "0 NaN, 2 infinite"),
