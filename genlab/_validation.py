@@ -28,6 +28,7 @@ __all__ = [
     "check_probability_vector",
     "check_random_state",
     "check_sample_weight",
+    "check_squared_distances_finite",
     "check_stochastic_matrix",
 ]
 
@@ -331,6 +332,30 @@ def check_positive(value: float, *, name: str, strict: bool = True) -> float:
         bound = "> 0" if strict else ">= 0"
         raise ValueError(f"{name} must be finite and {bound}; got {v}")
     return v
+
+
+def check_squared_distances_finite(X: NDArray[np.float64], *, name: str = "X") -> None:
+    """Refuse data whose squared distances (and so variances) overflow float64.
+
+    k-means, the mixtures and the Gaussian models square differences of rows; values of
+    about 1e154 or more make those squares infinite and every later number NaN.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Finite values (already checked by :func:`check_array`).
+    name : str
+        Its name, for the error message.
+    """
+    if X.size == 0:
+        return
+    spread = float(np.max(X) - np.min(X))  # inf when the difference itself overflows
+    if not np.isfinite(spread * spread * X.shape[1]):
+        raise ValueError(
+            f"{name}'s values are so large (from {float(np.min(X)):g} to {float(np.max(X)):g}) "
+            "that squared distances and variances overflow; rescale the features (e.g. "
+            "divide by their standard deviation)"
+        )
 
 
 def check_count(value: object, *, name: str, minimum: int = 0) -> int:

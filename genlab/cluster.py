@@ -29,7 +29,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from genlab._base import BaseEstimator, ClusterMixin, Interval, Options
-from genlab._validation import check_array, check_is_fitted, check_random_state
+from genlab._validation import (
+    check_array,
+    check_is_fitted,
+    check_random_state,
+    check_squared_distances_finite,
+)
 from genlab.numerics import first_best
 
 __all__ = ["RESTART_RTOL", "KMeans", "canonical_order", "check_permutation", "kmeans_plusplus"]
@@ -149,6 +154,7 @@ def kmeans_plusplus(
         Their row indices in ``X``.
     """
     X_ = check_array(X, name="X")
+    check_squared_distances_finite(X_)
     n = len(X_)
     if not 1 <= int(n_clusters) <= n:
         raise ValueError(f"n_clusters must be between 1 and n_samples={n}; got {n_clusters}")
@@ -315,6 +321,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         """
         self._validate_params()
         X_ = check_array(X, name="X")
+        check_squared_distances_finite(X_)
         if not 1 <= int(self.n_clusters) <= len(X_):
             raise ValueError(
                 f"n_clusters must be between 1 and n_samples={len(X_)}; got {self.n_clusters}"

@@ -60,8 +60,10 @@ from genlab._base import BaseEstimator, DensityMixin, Interval
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
+    check_count,
     check_labels,
     check_random_state,
+    check_squared_distances_finite,
 )
 
 __all__ = [
@@ -568,6 +570,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
 
     def _fit_rows(self, X_: FloatArray) -> MultivariateNormal:
         """Fit to rows that are already validated (finite, 2-D)."""
+        check_squared_distances_finite(X_)
         reg = float(self.reg_covar)
         k, d = X_.shape
         if k <= d and reg == 0:
@@ -737,8 +740,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         """
         if not hasattr(self, "cholesky_"):
             raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        n_samples = check_count(n_samples, name="n_samples", minimum=1)
         rng = check_random_state(random_state)
         eps = rng.standard_normal((int(n_samples), self.n_features_in_))
         return np.asarray(self.mean_ + eps @ self.cholesky_.T, dtype=np.float64)

@@ -45,10 +45,12 @@ from genlab._base import BaseEstimator, DensityMixin, Interval, Options
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
+    check_count,
     check_is_fitted,
     check_labels,
     check_probability_vector,
     check_random_state,
+    check_squared_distances_finite,
 )
 from genlab.cluster import (
     RESTART_RTOL,
@@ -525,7 +527,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _fit(self, X: ArrayLike) -> FloatArray:
         """EM from ``n_init`` starts; keeps the best run and returns the checked data."""
-        X_ = check_array(X, name="X")
+        # One point gives no covariance: a mixture needs at least two.
+        X_ = check_array(X, name="X", min_samples=2)
+        check_squared_distances_finite(X_)
         self._check_parameters(X_)
         self._center = X_.mean(axis=0)
         rng = check_random_state(self.random_state)
@@ -747,8 +751,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             The component of each sample.
         """
         check_is_fitted(self, ["means_"])
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+        n_samples = check_count(n_samples, name="n_samples", minimum=1)
         rng = check_random_state(self.random_state if random_state is None else random_state)
         labels = rng.choice(int(self.n_components), size=int(n_samples), p=self.weights_)
         d = self.n_features_in_
