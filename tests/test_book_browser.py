@@ -116,6 +116,9 @@ def is_local(url: str) -> bool:
 @pytest.mark.parametrize("page_path", toc_pages())
 def test_page_renders_offline_without_errors(site: str, browser, page_path: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # A loaded machine is slow, not wrong: a full-page screenshot of a long chapter took
+    # over Playwright's default 30 s on two busy cores. Generous limits, no wall-clock test.
+    page.set_default_timeout(180_000)
     problems: list[str] = []
     page.on(
         "console",
@@ -147,7 +150,7 @@ def test_page_renders_offline_without_errors(site: str, browser, page_path: str)
     has_math = page.locator(".math").count() > 0
     if has_math:
         page.wait_for_function(
-            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=180_000
         )
         page.evaluate("() => MathJax.startup.promise")
         n_math = page.locator(".math").count()
