@@ -322,7 +322,23 @@ class ClusterMixin:
 
 
 class DensityMixin:
-    """Tags of a density estimator (``score`` is the mean log-likelihood)."""
+    """Tags of a density estimator, and its ``score``: the mean of ``score_samples``."""
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean log-likelihood (log-density) of the rows of ``X``.
+
+        Introduced in the chapter "Gaussian mixtures and the EM algorithm".
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        float
+        """
+        return float(np.mean(self.score_samples(X)))  # type: ignore[attr-defined]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]

@@ -668,20 +668,6 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         """
         return self._logpdf_rows(self._check_rows(check_array(X, name="X"))[0])
 
-    def score(self, X: ArrayLike, y: Any = None) -> float:
-        """Mean log-density of the rows of ``X``.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        float
-        """
-        return float(np.mean(self.score_samples(X)))
-
     def pdf(self, X: ArrayLike) -> Any:
         """Density, ``exp(logpdf(X))``; prefer :meth:`logpdf` in high dimension.
 

@@ -657,20 +657,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         return logsumexp(self._weighted_log_prob(self._check_X(X)), axis=1)
 
-    def score(self, X: ArrayLike, y: Any = None) -> float:
-        """Mean log-likelihood of the samples.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        float
-        """
-        return float(np.mean(self.score_samples(X)))
-
     def predict_proba(self, X: ArrayLike) -> FloatArray:
         r"""Responsibilities :math:`p(k \mid x)` of each component for each sample.
 

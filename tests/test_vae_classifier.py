@@ -34,6 +34,31 @@ def quadrature_log_likelihood(model, x, y=None, half_width=8.0, n=801):
     return np.array(out)
 
 
+def torch_distributions_estimate(model, x, eps):
+    """Oracle: log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x) with torch.distributions.
+
+    ``eps`` holds the standard-normal draws, shape (K, batch or 1, latent_dim).
+    """
+    from torch.distributions import Bernoulli, Independent, Normal
+
+    mu, logvar = model.encode(x)
+    std = torch.exp(0.5 * logvar)
+    z = mu + std * eps
+    k = z.shape[0]
+    with torch.no_grad():
+        logits = model.decode(z.reshape(-1, z.shape[-1])).reshape(k, *x.shape)
+    # Bernoulli.log_prob needs 0/1 values, so the grey-level targets use the identity
+    # x log p + (1 - x) log(1 - p) = x * log_prob(1) + (1 - x) * log_prob(0).
+    bern = Bernoulli(logits=logits)
+    log_px = (
+        x * bern.log_prob(torch.ones_like(logits))
+        + (1 - x) * bern.log_prob(torch.zeros_like(logits))
+    ).sum(dim=-1)
+    log_pz = Independent(Normal(torch.zeros_like(z), torch.ones_like(z)), 1).log_prob(z)
+    log_q = Independent(Normal(mu.expand_as(z), std.expand_as(z)), 1).log_prob(z)
+    return torch.logsumexp(log_px + log_pz - log_q, dim=0) - math.log(k)
+
+
 @pytest.fixture(scope="module")
 def small_vae():
     torch.manual_seed(0)
@@ -55,28 +80,14 @@ def test_importance_sampling_converges_to_the_quadrature(small_vae):
 def test_the_estimate_matches_torch_distributions_on_the_same_noise(small_vae, k):
     # Oracle: log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x) with torch.distributions, on the
     # noise the function draws (the same generator seed).
-    from torch.distributions import Bernoulli, Independent, Normal
 
     model, x = small_vae
     ours = log_likelihood(model, x, n_samples=k, generator=torch.Generator().manual_seed(7))
-    mu, logvar = model.encode(x)
+    mu, _ = model.encode(x)  # (for the shape of the noise)
     eps = torch.randn(
         (mu.shape[0], k, mu.shape[1]), generator=torch.Generator().manual_seed(7), dtype=mu.dtype
     ).transpose(0, 1)
-    std = torch.exp(0.5 * logvar)
-    z = mu + std * eps
-    with torch.no_grad():
-        logits = model.decode(z.reshape(-1, 2)).reshape(k, 4, 5)
-    # Bernoulli.log_prob needs 0/1 values, so the grey-level targets use the identity
-    # x log p + (1 - x) log(1 - p) = x * log_prob(1) + (1 - x) * log_prob(0).
-    bern = Bernoulli(logits=logits)
-    log_px = (
-        x * bern.log_prob(torch.ones_like(logits))
-        + (1 - x) * bern.log_prob(torch.zeros_like(logits))
-    ).sum(dim=-1)
-    log_pz = Independent(Normal(torch.zeros_like(z), torch.ones_like(z)), 1).log_prob(z)
-    log_q = Independent(Normal(mu.expand_as(z), std.expand_as(z)), 1).log_prob(z)
-    oracle = torch.logsumexp(log_px + log_pz - log_q, dim=0) - math.log(k)
+    oracle = torch_distributions_estimate(model, x, eps)
     assert_allclose(ours.numpy(), oracle.detach().numpy(), rtol=1e-12)
 
 
@@ -150,27 +161,13 @@ def test_an_examples_estimate_does_not_depend_on_the_batch_size(small_vae):
 
 def test_shared_noise_matches_torch_distributions_and_ignores_position(small_vae):
     # Oracle: the same S draws for every example, through torch.distributions.
-    from torch.distributions import Bernoulli, Independent, Normal
-
     model, x = small_vae
     k = 12
     ours = log_likelihood(
         model, x, n_samples=k, generator=torch.Generator().manual_seed(5), shared_noise=True
     )
     eps = torch.randn((k, 1, 2), generator=torch.Generator().manual_seed(5), dtype=x.dtype)
-    mu, logvar = model.encode(x)
-    std = torch.exp(0.5 * logvar)
-    z = mu + std * eps  # (k, 4, 2): draw s is the same for every example
-    with torch.no_grad():
-        logits = model.decode(z.reshape(-1, 2)).reshape(k, 4, 5)
-    bern = Bernoulli(logits=logits)
-    log_px = (
-        x * bern.log_prob(torch.ones_like(logits))
-        + (1 - x) * bern.log_prob(torch.zeros_like(logits))
-    ).sum(dim=-1)
-    log_pz = Independent(Normal(torch.zeros_like(z), torch.ones_like(z)), 1).log_prob(z)
-    log_q = Independent(Normal(mu.expand_as(z), std.expand_as(z)), 1).log_prob(z)
-    oracle = torch.logsumexp(log_px + log_pz - log_q, dim=0) - math.log(k)
+    oracle = torch_distributions_estimate(model, x, eps)  # draw s the same for every example
     assert_allclose(ours.numpy(), oracle.detach().numpy(), rtol=1e-12)
     # each example's estimate is its own: alone, or in another order, it is the same
     order = torch.tensor([2, 0, 3, 1])
