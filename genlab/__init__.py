@@ -26,6 +26,8 @@ book that introduces it. The modules are small and follow the book:
 ``genlab.vae_classifier``
     A conditional VAE as a generative classifier: importance-sampled log-likelihoods
     (PyTorch; import it explicitly, like ``genlab.vae``).
+``genlab.source``
+    Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``
     Small data sets that ship with the package (no downloads).
 ``genlab.reproducibility``
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
         numerics,
         plotting,
         reproducibility,
+        source,
         text,
     )
 
@@ -87,6 +90,7 @@ __all__ = [
     "numerics",
     "plotting",
     "reproducibility",
+    "source",
     "text",
 ]
 __version__ = "0.1.0"
