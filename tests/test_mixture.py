@@ -223,7 +223,7 @@ def test_bad_input():
         GaussianMixture(2, init_params="best").fit(X)
     with pytest.raises(ValueError, match="em must be one of 'hard', 'soft'"):
         GaussianMixture(2, em="medium").fit(X)
-    with pytest.raises(ValueError, match="params may contain only"):
+    with pytest.raises(ValueError, match="params must be a string of distinct letters"):
         GaussianMixture(2, params="wx").fit(X)
     with pytest.raises(ValueError, match="weights_init must sum to 1"):
         GaussianMixture(2, weights_init=[0.5, 0.6]).fit(X)
