@@ -238,7 +238,7 @@ def test_bad_input():
         gm.predict(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="not fitted yet"):
         GaussianMixture(2).predict(X)
-    with pytest.raises(ValueError, match="reg_covar must be a number >= 0"):
+    with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0"):
         GaussianMixture(2, reg_covar=-1.0).fit(X)
 
 
