@@ -31,7 +31,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["BaseEstimator", "Interval", "Options", "validate_params"]
+from genlab._validation import is_random_state
+
+__all__ = ["BaseEstimator", "FiniteInterval", "Interval", "Letters", "Options", "validate_params"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,44 @@ class Options:
         return "one of " + ", ".join(repr(v) for v in sorted(self.values, key=str))
 
 
+class FiniteInterval(Interval):
+    """An :class:`Interval` without infinity: ``FiniteInterval(numbers.Real, 0, None)`` for a tol.
+
+    Introduced in the chapter "Naive Bayes".
+    """
+
+    def __contains__(self, value: object) -> bool:
+        return super().__contains__(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return "a finite " + super().__str__().removeprefix("a ")
+
+
+class Letters(Options):
+    """A string of distinct letters from a given set, in any order (``params="stmc"``).
+
+    Introduced in the chapter "Hidden Markov models".
+
+    A repeated letter (``"ss"``) is refused: it says nothing more than one, and is
+    usually a typing slip for another letter. The empty string (nothing) is allowed.
+    """
+
+    letters: str
+
+    def __init__(self, letters: str) -> None:
+        super().__init__(letters)
+        object.__setattr__(self, "letters", letters)
+
+    def __contains__(self, value: object) -> bool:
+        return (
+            isinstance(value, str) and set(value) <= self.values and len(set(value)) == len(value)
+        )
+
+    def __str__(self) -> str:
+        names = ", ".join(repr(c) for c in self.letters)
+        return f"a string of distinct letters among {names} (in any order)"
+
+
 def _satisfies(value: object, constraint: object) -> bool:
     if constraint is None:
         return value is None
@@ -117,15 +157,7 @@ def _satisfies(value: object, constraint: object) -> bool:
     if constraint == "boolean":
         return isinstance(value, (bool, np.bool_))
     if constraint == "random_state":
-        return (
-            value is None
-            or isinstance(value, np.random.Generator)
-            or (
-                isinstance(value, numbers.Integral)
-                and not isinstance(value, bool)
-                and int(value) >= 0
-            )
-        )
+        return is_random_state(value)
     if constraint == "array-like":
         return isinstance(value, (list, tuple, np.ndarray)) or hasattr(value, "__array__")
     if constraint == "string":

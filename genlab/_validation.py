@@ -9,6 +9,8 @@ wrong thing is told what to change.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +18,18 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "MAX_OUTPUT_BYTES",
     "InvalidInputError",
     "NotFittedError",
+    "as_real_array",
     "check_array",
     "check_consistent_length",
     "check_count",
+    "check_distances_finite",
     "check_is_fitted",
     "check_labels",
     "check_nonnegative_counts",
+    "check_output_size",
     "check_positive",
     "check_probability_vector",
     "check_random_state",
@@ -111,16 +117,7 @@ def check_array(
         raise ValueError(
             f"{name} is a sparse matrix; genlab's models need a dense array: use X.toarray()"
         )
-    raw = np.asarray(X)
-    if raw.dtype.kind == "c":
-        raise ValueError(
-            f"Complex data not supported: {name} has complex entries; genlab's models need "
-            "real numbers"
-        )
-    try:
-        arr = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{name} must be a numeric array: {exc}") from exc
+    arr = as_real_array(X, name=name)
     if arr.ndim != ndim:
         shape = "(n_samples, n_features)" if ndim == 2 else "(n_samples,)"
         hint = (
@@ -151,6 +148,126 @@ def check_array(
         if not np.isfinite(total):
             _raise_if_nonfinite(arr, name)
     return np.ascontiguousarray(arr)
+
+
+#: The largest output, in bytes, that a genlab sampler (or other function asked for a
+#: number of rows) will allocate: 4 GiB. A larger request is refused with a message
+#: saying how much memory it would need, before anything is allocated; draw in batches
+#: instead. (Raise it, at your own risk, by assigning to
+#: ``genlab._validation.MAX_OUTPUT_BYTES``.)
+MAX_OUTPUT_BYTES = 4 * 2**30
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def check_output_size(
+    shape: Iterable[int], *, name: str, itemsize: int = 8, what: str = "the output"
+) -> None:
+    """Refuse a request whose output would need more than :data:`MAX_OUTPUT_BYTES`.
+
+    Every sampler calls this with the shape of what it is about to allocate, so that
+    ``sample(10**12)`` is refused by name, with the memory it would need, instead of
+    ending in NumPy's or PyTorch's ``MemoryError`` (or an hour of swapping).
+
+    Parameters
+    ----------
+    shape : iterable of int
+        The shape of the array about to be allocated.
+    name : str
+        The argument that asked for it (``n_samples``, ``n``, ...), for the message.
+    itemsize : int, default 8
+        Bytes per element (8 for float64, 4 for float32).
+    what : str
+        What the array is, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``prod(shape) * itemsize > MAX_OUTPUT_BYTES``.
+    """
+    dims = tuple(int(s) for s in shape)
+    needed = math.prod(dims) * int(itemsize)
+    if needed > MAX_OUTPUT_BYTES:
+        raise ValueError(
+            f"{name} is too large: {what} would have shape {dims} and need {_bytes(needed)}, "
+            f"more than genlab's limit of {_bytes(MAX_OUTPUT_BYTES)} "
+            "(genlab._validation.MAX_OUTPUT_BYTES); ask for less, in batches"
+        )
+
+
+def as_real_array(x: ArrayLike, *, name: str) -> NDArray[np.float64]:
+    """``np.asarray(x, dtype=float64)``, refusing complex and non-numeric input by name.
+
+    The one conversion of genlab's public functions: a complex array would otherwise be
+    truncated to its real part (with only a ``ComplexWarning``) or fail inside NumPy
+    with a ``TypeError`` that does not name the argument.
+
+    Parameters
+    ----------
+    x : array_like
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    ndarray of float64, of any shape
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has complex entries.
+    InvalidInputError
+        (a ``ValueError`` and a ``TypeError``) if ``x`` is not numeric.
+    """
+    try:
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise InvalidInputError(f"{name} must be a numeric array: {exc}") from None
+    if raw.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} has complex entries; genlab needs real numbers"
+        )
+    if raw.dtype.kind == "O" and any(isinstance(v, complex) for v in raw.flat):
+        raise ValueError(
+            f"Complex data not supported: {name} has complex entries; genlab needs real numbers"
+        )
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{name} must be a numeric array: {exc}") from None
+
+
+def check_distances_finite(squared: NDArray[np.float64], *, name: str = "X") -> None:
+    """Refuse points whose squared (Mahalanobis) distance to a fitted centre overflowed.
+
+    The prediction-time counterpart of :func:`check_squared_distances_finite`: a finite
+    point has a finite distance to every centre, so an infinite (or NaN) squared
+    distance means that ``name``'s values are too large, relative to the fitted model's
+    spread, for float64; a density computed from it would be a silent ``-inf``, a
+    prediction an arbitrary class.
+
+    Parameters
+    ----------
+    squared : ndarray
+        Squared distances, computed from finite input.
+    name : str
+        The input's name, for the message.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = squared.sum()
+    if np.isfinite(total) or np.all(np.isfinite(squared)):
+        return
+    raise ValueError(
+        f"{name}'s values are so large, relative to the fitted model's spread, that their "
+        "squared distances to it overflow float64 (densities would be -inf and predictions "
+        "arbitrary); rescale the features as the training data were"
+    )
 
 
 def _raise_if_nonfinite(arr: NDArray[np.float64], name: str) -> None:
@@ -440,25 +557,45 @@ def check_stochastic_matrix(
     return arr
 
 
-def check_random_state(seed: int | np.random.Generator | None) -> np.random.Generator:
+def check_random_state(
+    seed: int | np.random.Generator | None, *, name: str = "random_state"
+) -> np.random.Generator:
     """Turn ``seed`` into a :class:`numpy.random.Generator`.
+
+    The same rule as the ``"random_state"`` entry of ``_parameter_constraints``
+    (:mod:`genlab._base`): None, a non-negative integer (not a bool) or a Generator.
 
     Parameters
     ----------
     seed : int, Generator or None
-        An integer seed gives a reproducible generator; a Generator is
+        A non-negative integer seed gives a reproducible generator; a Generator is
         returned as it is; None gives fresh, unpredictable entropy.
+    name : str, default "random_state"
+        The argument's name, for the message.
 
     Returns
     -------
     numpy.random.Generator
     """
-    if seed is None or isinstance(seed, (int, np.integer)):
-        return np.random.default_rng(seed)
     if isinstance(seed, np.random.Generator):
         return seed
+    if seed is None or is_random_state(seed):
+        return np.random.default_rng(seed)  # type: ignore[arg-type]
     raise ValueError(
-        f"random_state must be None, an int or a numpy Generator; got {type(seed).__name__}"
+        f"{name} must be None, a non-negative integer or a numpy Generator; got {seed!r}"
+    )
+
+
+def is_random_state(value: object) -> bool:
+    """Whether ``value`` is a valid seed: None, a non-negative integer (no bool), a Generator."""
+    return (
+        value is None
+        or isinstance(value, np.random.Generator)
+        or (
+            isinstance(value, numbers.Integral)
+            and not isinstance(value, (bool, np.bool_))
+            and int(value) >= 0
+        )
     )
 
 

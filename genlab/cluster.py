@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from genlab._base import BaseEstimator, ClusterMixin, Interval, Options
+from genlab._base import BaseEstimator, ClusterMixin, FiniteInterval, Interval, Options
 from genlab._validation import (
     check_array,
     check_is_fitted,
@@ -222,7 +222,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         "init": [Options({"k-means++", "random"}), "array-like"],
         "n_init": [Interval(numbers.Integral, 1, None)],
         "max_iter": [Interval(numbers.Integral, 1, None)],
-        "tol": [Interval(numbers.Real, 0, None)],
+        "tol": [FiniteInterval(numbers.Real, 0, None)],
         "random_state": ["random_state"],
     }
 

@@ -56,7 +56,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from genlab._base import BaseEstimator, DensityMixin, Interval
+from genlab._base import BaseEstimator, DensityMixin, FiniteInterval, Interval
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
@@ -545,7 +545,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
     _fitted_attributes = ("mean_", "covariance_", "cholesky_")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "ddof": [Interval(numbers.Integral, 0, 1)],
-        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "reg_covar": [FiniteInterval(numbers.Real, 0, None)],
     }
 
     def __init__(self, *, ddof: int = 0, reg_covar: float = 0.0) -> None:
@@ -770,7 +770,7 @@ class GaussianClassifier(GenerativeClassifier):
     _fitted_attributes = ("classes_", "means_", "covariances_", "priors_")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "priors": ["array-like", None],
-        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "reg_covar": [FiniteInterval(numbers.Real, 0, None)],
         "ddof": [Interval(numbers.Integral, 0, 1)],
     }
 

@@ -43,7 +43,6 @@ Introduced in the book's chapter "Hidden Markov models" (``book/hmm/hmm.ipynb``)
 
 from __future__ import annotations
 
-import math
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -53,7 +52,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from genlab import _hmm_kernels as _kernels
-from genlab._base import BaseEstimator, Interval, Options
+from genlab._base import BaseEstimator, FiniteInterval, Interval, Letters, Options
 from genlab._validation import (
     InvalidInputError,
     check_array,
@@ -491,33 +490,6 @@ def _check_possible(log_likelihood: float) -> None:
         )
 
 
-class _Letters(Options):
-    """A string made of some of the given letters, in any order (``params``, ``init_params``)."""
-
-    letters: str
-
-    def __init__(self, letters: str) -> None:
-        super().__init__(letters)
-        object.__setattr__(self, "letters", letters)
-
-    def __contains__(self, value: object) -> bool:
-        return isinstance(value, str) and set(value) <= self.values
-
-    def __str__(self) -> str:
-        names = ", ".join(repr(c) for c in self.letters)
-        return f"a string of the letters {names} (any of them, in any order)"
-
-
-class _FiniteInterval(Interval):
-    """An :class:`~genlab._base.Interval` without infinity."""
-
-    def __contains__(self, value: object) -> bool:
-        return super().__contains__(value) and math.isfinite(float(value))  # type: ignore[arg-type]
-
-    def __str__(self) -> str:
-        return "a finite " + super().__str__().removeprefix("a ")
-
-
 class _BaseHMM(BaseEstimator, ABC):
     """Shared by both HMMs: initial and transition probabilities, EM, inference, state.
 
@@ -546,7 +518,7 @@ class _BaseHMM(BaseEstimator, ABC):
     _base_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_components": [Interval(numbers.Integral, 1, None)],
         "n_iter": [Interval(numbers.Integral, 1, None)],
-        "tol": [Interval(numbers.Real, 0, None)],
+        "tol": [FiniteInterval(numbers.Real, 0, None)],
         "algorithm": [Options({"viterbi", "map"})],
         "random_state": ["random_state"],
     }
@@ -1124,7 +1096,8 @@ class CategoricalHMM(_BaseHMM):
         Stop when the total log-likelihood improves by less than this.
     params, init_params : str, default "ste"
         Which parameters Baum-Welch updates / initialises: "s" start probabilities,
-        "t" transitions, "e" emission probabilities (hmmlearn's letters). Parameters not
+        "t" transitions, "e" emission probabilities (hmmlearn's letters; each at most
+        once, a repeated or unknown letter is refused). Parameters not
         in ``init_params`` start from the values assigned to the attributes before
         ``fit`` (and are initialised if they were never set).
     algorithm : {"viterbi", "map"}, default "viterbi"
@@ -1159,8 +1132,8 @@ class CategoricalHMM(_BaseHMM):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **_BaseHMM._base_constraints,
         "n_features": [Interval(numbers.Integral, 1, None), None],
-        "params": [_Letters("ste")],
-        "init_params": [_Letters("ste")],
+        "params": [Letters("ste")],
+        "init_params": [Letters("ste")],
     }
 
     def __init__(
@@ -1308,7 +1281,7 @@ class GaussianHMM(_BaseHMM):
     n_iter, tol, algorithm, random_state
         As in :class:`CategoricalHMM`.
     params, init_params : str, default "stmc"
-        "s", "t", "m" (means), "c" (covariances).
+        "s", "t", "m" (means), "c" (covariances); each at most once.
 
     Attributes
     ----------
@@ -1340,10 +1313,10 @@ class GaussianHMM(_BaseHMM):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **_BaseHMM._base_constraints,
         "covariance_type": [Options({"diag", "full"})],
-        "min_covar": [_FiniteInterval(numbers.Real, 0, None)],
-        "covars_prior": [_FiniteInterval(numbers.Real, 0, None)],
-        "params": [_Letters("stmc")],
-        "init_params": [_Letters("stmc")],
+        "min_covar": [FiniteInterval(numbers.Real, 0, None)],
+        "covars_prior": [FiniteInterval(numbers.Real, 0, None)],
+        "params": [Letters("stmc")],
+        "init_params": [Letters("stmc")],
     }
 
     def __init__(

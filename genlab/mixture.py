@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import LinAlgError, cholesky
 
-from genlab._base import BaseEstimator, DensityMixin, Interval, Options
+from genlab._base import BaseEstimator, DensityMixin, FiniteInterval, Interval, Letters, Options
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
@@ -237,9 +237,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         "soft": standard EM with responsibilities. "hard": classification EM, which
         assigns each point wholly to its most probable component before the M-step.
     params : str, default "wmc"
-        Which parameters the M-step updates: any of "w" (weights), "m" (means) and "c"
-        (covariances), as in hmmlearn. The others keep their initial values, and
-        :meth:`bic` and :meth:`aic` do not count them as free parameters.
+        Which parameters the M-step updates: distinct letters among "w" (weights), "m"
+        (means) and "c" (covariances), as in hmmlearn (a repeated letter is refused).
+        The others keep their initial values, and :meth:`bic` and :meth:`aic` do not
+        count them as free parameters.
     keep_history : bool, default False
         Record the parameters, the log-likelihood and the assignments of every
         iteration in ``history_`` (for teaching; it stores the labels of every sample).
@@ -281,8 +282,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_components": [Interval(numbers.Integral, 1, None)],
         "covariance_type": [Options(COVARIANCE_TYPES)],
-        "tol": [Interval(numbers.Real, 0, None)],
-        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "tol": [FiniteInterval(numbers.Real, 0, None)],
+        "reg_covar": [FiniteInterval(numbers.Real, 0, None)],
         "max_iter": [Interval(numbers.Integral, 1, None)],
         "n_init": [Interval(numbers.Integral, 1, None)],
         "init_params": [Options({"kmeans", "k-means++", "random"})],
@@ -291,7 +292,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         "precisions_init": ["array-like", None],
         "random_state": ["random_state"],
         "em": [Options({"soft", "hard"})],
-        "params": ["string"],
+        "params": [Letters("wmc")],
         "keep_history": ["boolean"],
     }
 
@@ -338,8 +339,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                 f"n_components={K} is larger than the number of samples ({n}): "
                 "each component needs at least one point"
             )
-        if set(self.params) - set("wmc"):
-            raise ValueError(f"params may contain only 'w', 'm' and 'c'; got {self.params!r}")
         if self.weights_init is not None:
             w = check_probability_vector(self.weights_init, name="weights_init")
             if len(w) != K:
@@ -803,9 +802,9 @@ class GaussianMixtureClassifier(GenerativeClassifier):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_components": [Interval(numbers.Integral, 1, None)],
         "covariance_type": [Options(COVARIANCE_TYPES)],
-        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "reg_covar": [FiniteInterval(numbers.Real, 0, None)],
         "priors": ["array-like", None],
-        "tol": [Interval(numbers.Real, 0, None)],
+        "tol": [FiniteInterval(numbers.Real, 0, None)],
         "max_iter": [Interval(numbers.Integral, 1, None)],
         "n_init": [Interval(numbers.Integral, 1, None)],
         "init_params": [Options({"kmeans", "k-means++", "random"})],

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from genlab._base import Interval
+from genlab._base import FiniteInterval, Interval
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_count,
@@ -215,7 +215,7 @@ class GaussianNB(_BaseNB):
     _fitted_attributes = ("classes_", "theta_", "var_", "priors_")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "priors": ["array-like", None],
-        "var_smoothing": [Interval(numbers.Real, 0, None)],
+        "var_smoothing": [FiniteInterval(numbers.Real, 0, None)],
         "ddof": [Interval(numbers.Integral, 0, 1)],
     }
 
@@ -297,7 +297,7 @@ class _DiscreteNB(_BaseNB):
 
     _fitted_attributes = ("classes_", "feature_log_prob_", "priors_")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "alpha": [Interval(numbers.Real, 0, None), "array-like"],
+        "alpha": [FiniteInterval(numbers.Real, 0, None), "array-like"],
         "fit_prior": ["boolean"],
         "class_prior": ["array-like", None],
     }

@@ -254,5 +254,5 @@ def test_classifier_validates_ddof_and_reg_covar():
     for ddof in (-1, 3, 5):
         with pytest.raises(ValueError, match="ddof must be an integer >= 0 and <= 1"):
             GaussianClassifier(ddof=ddof).fit(X, y)
-    with pytest.raises(ValueError, match="reg_covar must be a number >= 0"):
+    with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0"):
         GaussianClassifier(reg_covar=-1.0).fit(X, y)

@@ -223,7 +223,7 @@ def test_bad_input():
         GaussianMixture(2, init_params="best").fit(X)
     with pytest.raises(ValueError, match="em must be one of 'hard', 'soft'"):
         GaussianMixture(2, em="medium").fit(X)
-    with pytest.raises(ValueError, match="params may contain only"):
+    with pytest.raises(ValueError, match="params must be a string of distinct letters"):
         GaussianMixture(2, params="wx").fit(X)
     with pytest.raises(ValueError, match="weights_init must sum to 1"):
         GaussianMixture(2, weights_init=[0.5, 0.6]).fit(X)
@@ -238,7 +238,7 @@ def test_bad_input():
         gm.predict(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="not fitted yet"):
         GaussianMixture(2).predict(X)
-    with pytest.raises(ValueError, match="reg_covar must be a number >= 0"):
+    with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0"):
         GaussianMixture(2, reg_covar=-1.0).fit(X)
 
 

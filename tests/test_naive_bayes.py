@@ -321,13 +321,13 @@ def test_model_specific_bad_input():
         MultinomialNB().fit([[1.0, -1.0], [0.0, 2.0]], [0, 1])
     with pytest.raises(ValueError, match="binary features"):
         BernoulliNB(binarize=None).fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="alpha must be a number >= 0 or an array"):
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0 or an array"):
         MultinomialNB(alpha=-1.0).fit(X_OK, Y_OK)
     with pytest.raises(ValueError, match="one entry per feature"):
         MultinomialNB(alpha=[1.0, 1.0, 1.0]).fit(X_OK, Y_OK)
     with pytest.raises(ValueError, match="ddof must be an integer >= 0 and <= 1"):
         GaussianNB(ddof=2).fit(X_OK, Y_OK)
-    with pytest.raises(ValueError, match="var_smoothing must be a number >= 0"):
+    with pytest.raises(ValueError, match="var_smoothing must be a finite number >= 0"):
         GaussianNB(var_smoothing=-1.0).fit(X_OK, Y_OK)
     with pytest.raises(ValueError, match=r"class\(es\) \[1\] have too few samples.*ddof=1"):
         GaussianNB(ddof=1).fit([[0.0], [1.0], [2.0]], [0, 0, 1])
