@@ -223,7 +223,7 @@ def template_groups(messages: dict[str, str], threshold: float = NEAR_COPY) -> d
 def split_by_group(
     messages: dict[str, str], groups: dict[str, str], rng: random.Random
 ) -> dict[str, str]:
-    """"train" or "test" for every message: whole groups are held out, about 30 %."""
+    """ "train" or "test" for every message: whole groups are held out, about 30 %."""
     by_group: dict[str, list[str]] = {}
     for message, template in sorted(messages.items()):
         by_group.setdefault(groups[template], []).append(message)

@@ -71,7 +71,7 @@ def _cross_jaccard(texts_a, texts_b):
 
 
 def test_spam_ham_split_has_no_near_copies_across_it():
-    train, train_labels = load_spam_ham("train")
+    train, _ = load_spam_ham("train")
     test, test_labels = load_spam_ham("test")
     assert (len(train), len(test)) == (278, 122)
     assert np.sum(test_labels == "ham") == 77 and np.sum(test_labels == "spam") == 45
@@ -93,7 +93,7 @@ def test_spam_ham_groups_lie_on_one_side_of_the_split():
     assert not set(train_groups) & set(test_groups)
     assert all(g.startswith(("ham", "spam")) for g in spam_ham_groups())
     _, labels = load_spam_ham()
-    assert all(g.startswith(str(lab)) for g, lab in zip(spam_ham_groups(), labels))
+    assert all(g.startswith(str(lab)) for g, lab in zip(spam_ham_groups(), labels, strict=True))
     with pytest.raises(ValueError, match="split must be"):
         load_spam_ham("validation")
     with pytest.raises(ValueError, match="split must be"):
