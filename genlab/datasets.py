@@ -39,7 +39,7 @@ __all__ = [
     "spam_ham_groups",
 ]
 
-#: The final two-component model of Lipiński (2024), Eq. 35: weights, means, covariances.
+#: The final two-component model of Lipiński (2024), Eq. 35 (weights, means, covariances).
 LIPINSKI_EQ35: dict[str, NDArray[np.float64]] = {
     "weights": np.array([0.5, 0.5]),
     "means": np.array([[2.80, 1.97], [5.47, 6.89]]),

@@ -337,7 +337,7 @@ def gaussian_ellipse(
     radii : sequence of float
         Mahalanobis radii of the ellipses to draw.
     **line_style
-        Passed to :class:`matplotlib.patches.Ellipse` (``color``, ``ls``, ``lw``, ...).
+        Passed to ``matplotlib.patches.Ellipse`` (``color``, ``ls``, ``lw``, ...).
     """
     from matplotlib.patches import Ellipse
 
