@@ -7,6 +7,8 @@ book that introduces it. The modules are small and follow the book:
     Log-space arithmetic (log-sum-exp, normalising log-weights), stable tie-breaking.
 ``genlab.gaussian``
     Normal densities, univariate and multivariate, and the Gaussian Bayes classifier.
+``genlab.calibration``
+    Reliability curves and the expected calibration error of a classifier's probabilities.
 ``genlab.plotting``
     The book's colour-blind-safe palette, figure style and shared plots.
 ``genlab.naive_bayes``
@@ -44,6 +46,8 @@ The estimators (scikit-learn's conventions: ``fit``, ``get_params``, ``set_param
                                              classifier
 ``gaussian.GaussianClassifier``              The multivariate Gaussian and the Gaussian Bayes
                                              classifier
+``gaussian.LinearDiscriminant``              The multivariate Gaussian and the Gaussian Bayes
+                                             classifier
 ``cluster.KMeans``                           Gaussian mixtures and the EM algorithm
 ``mixture.GaussianMixture``                  Gaussian mixtures and the EM algorithm
 ``mixture.GaussianMixtureClassifier``        Choosing a generative model
@@ -66,6 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from genlab import (
+        calibration,
         cluster,
         datasets,
         gaussian,
@@ -81,6 +86,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "calibration",
     "cluster",
     "datasets",
     "gaussian",

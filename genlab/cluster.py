@@ -200,8 +200,8 @@ class KMeans(ClusterMixin, BaseEstimator):
 
     Notes
     -----
-    :meth:`_lloyd` is Lloyd's algorithm as the chapter writes it, in NumPy. ``fit`` runs
-    the same rounds compiled by numba (:mod:`genlab._cluster_kernels`: one pass over the
+    ``_lloyd`` is Lloyd's algorithm as the chapter writes it, in NumPy. ``fit`` runs
+    the same rounds compiled by numba (``genlab._cluster_kernels``: one pass over the
     data per round, in a fixed order of operations, so the same on every machine); the
     tests check that both give the same labels, centres and iteration counts.
 

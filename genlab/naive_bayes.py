@@ -21,7 +21,7 @@ They differ only in the factor :math:`p(x_j \mid c)`:
 
 Everything is computed in log space. The API follows scikit-learn's ``sklearn.naive_bayes``
 (the same parameter and attribute names), so each model can be checked against it, and adds
-what a generative model offers: :meth:`sample` draws new feature vectors from the fitted
+what a generative model offers: ``sample`` draws new feature vectors from the fitted
 class-conditional distributions.
 
 Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``).

@@ -33,6 +33,7 @@ __all__ = [
     "gaussian_ellipse",
     "image_grid",
     "plot_confusion_matrix",
+    "plot_reliability",
     "scatter_codes",
     "use_book_style",
 ]
@@ -271,6 +272,63 @@ _BUTTON_SYMBOLS = {
 }
 
 
+def plot_reliability(
+    correct: ArrayLike,
+    confidence: ArrayLike,
+    *,
+    ax: Axes | None = None,
+    n_bins: int = 10,
+    k: int = 0,
+    label: str = "",
+) -> Axes:
+    """Draw a reliability diagram: accuracy against confidence, bin by bin, and the diagonal.
+
+    Introduced in the chapter "Naive Bayes".
+
+    The bins are those of :func:`genlab.calibration.reliability_curve`; a calibrated
+    classifier's points lie on the dotted diagonal, an over-confident one's below it.
+    Each point's area grows with the number of predictions in its bin.
+
+    Parameters
+    ----------
+    correct : array_like of bool, shape (n,)
+        Whether each prediction was right.
+    confidence : array_like of shape (n,)
+        The probability the model gave to its prediction.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
+    n_bins : int, default 10
+    k : int, default 0
+        Colour, marker and line style of the curve (:func:`class_color`, ``MARKERS``,
+        ``LINESTYLES``).
+    label : str
+        The curve's legend entry.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from genlab.calibration import reliability_curve
+
+    prob_true, prob_pred, counts = reliability_curve(correct, confidence, n_bins=n_bins)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.plot([0, 1], [0, 1], color="0.5", ls=":", lw=1)
+    ax.plot(prob_pred, prob_true, color=class_color(k), ls=LINESTYLES[k], lw=1.5, label=label)
+    sizes = 20 + 280 * counts / counts.sum()
+    ax.scatter(prob_pred, prob_true, s=sizes, color=class_color(k), marker=MARKERS[k], zorder=3)
+    ax.set(
+        xlim=(0, 1.02),
+        ylim=(0, 1.02),
+        aspect="equal",
+        xlabel="confidence (mean predicted probability in the bin)",
+        ylabel="accuracy in the bin",
+    )
+    return ax
+
+
 def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -> str:
     """A self-contained, offline, reproducible HTML player for a matplotlib animation.
 
@@ -337,7 +395,7 @@ def gaussian_ellipse(
     radii : sequence of float
         Mahalanobis radii of the ellipses to draw.
     **line_style
-        Passed to :class:`matplotlib.patches.Ellipse` (``color``, ``ls``, ``lw``, ...).
+        Passed to ``matplotlib.patches.Ellipse`` (``color``, ``ls``, ``lw``, ...).
     """
     from matplotlib.patches import Ellipse
 

@@ -59,7 +59,7 @@ from collections.abc import Mapping
 
 __all__ = ["FORBIDDEN", "PINNED_ENVIRONMENT", "main", "pinned_environment"]
 
-#: Variables that genlab never sets or unsets: course machines set them on processors
+#: Variables that genlab never sets or unsets. Course machines set them on processors
 #: where older OpenBLAS builds compute wrong results or crash.
 FORBIDDEN: frozenset[str] = frozenset({"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"})
 

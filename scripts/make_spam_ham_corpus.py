@@ -12,9 +12,18 @@ Usage: python scripts/make_spam_ham_corpus.py   (writes the file; it is committe
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "genlab" / "data" / "spam_ham.tsv"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from genlab.text import tokenize  # noqa: E402  (the repository's genlab, not an installed one)
+
+OUT = ROOT / "genlab" / "data" / "spam_ham.tsv"
+#: Messages this similar (token Jaccard) count as near-copies: they never straddle the split.
+NEAR_COPY = 0.5
+#: Share of each class's messages held out for testing (whole template groups, so about).
+TEST_SHARE = 0.3
 
 SLOTS = {
     "name": [
@@ -181,22 +190,79 @@ def fill(template: str, rng: random.Random) -> str:
     return template.format(**{k: rng.choice(v) for k, v in SLOTS.items()})
 
 
+def jaccard(a: str, b: str) -> float:
+    """Token Jaccard similarity |A & B| / |A | B| of two messages' sets of tokens."""
+    ta, tb = set(tokenize(a)), set(tokenize(b))
+    return len(ta & tb) / len(ta | tb)
+
+
+def template_groups(messages: dict[str, str], threshold: float = NEAR_COPY) -> dict[str, str]:
+    """Merge templates that produce near-copies of each other into one group.
+
+    Two templates go into the same group if any message of one has a token Jaccard
+    similarity of at least ``threshold`` with any message of the other (union-find over
+    all pairs); a group is named after its first template. Splitting by group then
+    guarantees that no held-out message is a near-copy of a training message.
+    """
+    parent = {t: t for t in sorted(set(messages.values()))}
+
+    def root(t: str) -> str:
+        while parent[t] != t:
+            t = parent[t]
+        return t
+
+    items = sorted(messages.items())
+    for i, (a, ta) in enumerate(items):
+        for b, tb in items[i + 1 :]:
+            if root(ta) != root(tb) and jaccard(a, b) >= threshold:
+                first, second = sorted((root(ta), root(tb)))
+                parent[second] = first
+    return {t: root(t) for t in parent}
+
+
+def split_by_group(
+    messages: dict[str, str], groups: dict[str, str], rng: random.Random
+) -> dict[str, str]:
+    """ "train" or "test" for every message: whole groups are held out, about 30 %."""
+    by_group: dict[str, list[str]] = {}
+    for message, template in sorted(messages.items()):
+        by_group.setdefault(groups[template], []).append(message)
+    order = sorted(by_group)
+    rng.shuffle(order)
+    split, held_out = {}, 0
+    for group in order:
+        side = "test" if held_out < TEST_SHARE * len(messages) else "train"
+        held_out += len(by_group[group]) if side == "test" else 0
+        split.update((m, side) for m in by_group[group])
+    return split
+
+
 def main(n_ham: int = 250, n_spam: int = 150, seed: int = 2026) -> None:
     rng = random.Random(seed)
-    rows: set[tuple[str, str]] = set()
+    split_rng = random.Random(seed + 1)  # its own stream: the messages stay as they were
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
     for label, templates, n in (("ham", HAM, n_ham), ("spam", SPAM, n_spam)):
-        messages: set[str] = set()
+        messages: dict[str, str] = {}  # message -> the template that produced it
         while len(messages) < n:
-            messages.add(fill(rng.choice(templates), rng))
-        rows.update((label, m) for m in messages)
+            t = rng.randrange(len(templates))
+            messages.setdefault(fill(templates[t], rng), f"{label}{t:02d}")
+        groups = template_groups(messages)
+        split = split_by_group(messages, groups, split_rng)
+        rows.update(((label, m), (groups[t], split[m])) for m, t in messages.items())
     ordered = sorted(rows)
     rng.shuffle(ordered)
     header = (
         "# genlab spam/ham corpus: short messages written for this course (template-based,\n"
         "# seed 2026; see scripts/make_spam_ham_corpus.py). No real person's messages.\n"
-        "# Licence: CC0 1.0 (public domain dedication). Columns: label<TAB>text\n"
+        "# Licence: CC0 1.0 (public domain dedication).\n"
+        "# Columns: label<TAB>group<TAB>split<TAB>text. group: the template (or the templates\n"
+        "# merged because they produce near-copies) that generated the message; split: train or\n"
+        "# test, whole groups held out, so no test message is a near-copy of a training one.\n"
     )
-    body = "".join(f"{label}\t{text}\n" for label, text in ordered)
+    body = "".join(
+        f"{label}\t{rows[label, text][0]}\t{rows[label, text][1]}\t{text}\n"
+        for label, text in ordered
+    )
     OUT.write_text(header + body, encoding="utf-8")
     print(f"wrote {len(ordered)} messages to {OUT}")
 

@@ -20,7 +20,7 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.metrics import accuracy_score
 
 from genlab._classifier import GenerativeClassifier
-from genlab.gaussian import GaussianClassifier
+from genlab.gaussian import GaussianClassifier, LinearDiscriminant
 from genlab.mixture import GaussianMixtureClassifier
 from genlab.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
 from genlab.vae_classifier import ConditionalVAEClassifier
@@ -121,6 +121,7 @@ def family():
         (MultinomialNB(), X_COUNTS, "class_prior"),
         (BernoulliNB(binarize=0.5), X_FAMILY, "class_prior"),
         (GaussianClassifier(reg_covar=1e-3), X_FAMILY, "priors"),
+        (LinearDiscriminant(reg_covar=1e-3), X_FAMILY, "priors"),
         (GaussianMixtureClassifier(2, reg_covar=1e-3, random_state=0), X_FAMILY, "priors"),
         (
             ConditionalVAEClassifier(

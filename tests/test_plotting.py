@@ -14,6 +14,7 @@ from genlab.plotting import (
     class_color,
     image_grid,
     plot_confusion_matrix,
+    plot_reliability,
     use_book_style,
 )
 
@@ -161,3 +162,19 @@ def test_scatter_codes_moves_a_label_that_would_hide_another():
     assert np.abs(positions["0"] - positions["1"]).max() > 0.05 * 5  # readable apart
     assert tuple(positions["2"]) == (5.0, 5.0)  # not moved: nothing near it
     plt.close(fig)
+
+
+def test_reliability_diagram_draws_the_curve_of_reliability_curve():
+    import numpy as np
+
+    from genlab.calibration import reliability_curve
+
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.5, 1.0, 300)
+    correct = rng.random(300) < confidence
+    ax = plot_reliability(correct, confidence, k=1, label="model")
+    diagonal, curve = ax.get_lines()
+    assert list(diagonal.get_xdata()) == [0, 1]
+    prob_true, prob_pred, _ = reliability_curve(correct, confidence)
+    assert np.allclose(curve.get_xdata(), prob_pred) and np.allclose(curve.get_ydata(), prob_true)
+    assert curve.get_label() == "model" and curve.get_color() == class_color(1)

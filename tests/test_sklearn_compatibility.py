@@ -19,7 +19,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genlab.cluster import KMeans
-from genlab.gaussian import GaussianClassifier, MultivariateNormal
+from genlab.gaussian import GaussianClassifier, LinearDiscriminant, MultivariateNormal
 from genlab.hmm import CategoricalHMM, GaussianHMM
 from genlab.mixture import GaussianMixture, GaussianMixtureClassifier
 from genlab.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
@@ -42,6 +42,7 @@ ESTIMATORS = [
     MultinomialNB(),
     BernoulliNB(),
     GaussianClassifier(),
+    LinearDiscriminant(),
     GaussianMixtureClassifier(1),
     small_cvae(),
     # The same classifier behind the scaling its Bernoulli decoder needs, trained long
@@ -120,7 +121,13 @@ def expected_failures(estimator):
             ["check_estimators_overwrite_params", "check_dont_overwrite_parameters"],
             PIPELINE_IN_PLACE,
         )
-    if name in ("GaussianNB", "MultinomialNB", "BernoulliNB", "GaussianClassifier"):
+    if name in (
+        "GaussianNB",
+        "MultinomialNB",
+        "BernoulliNB",
+        "GaussianClassifier",
+        "LinearDiscriminant",
+    ):
         return {"check_supervised_y_2d": Y_COLUMN}
     if name == "GaussianMixtureClassifier":
         return {"check_supervised_y_2d": Y_COLUMN}
