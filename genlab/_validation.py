@@ -580,7 +580,7 @@ def check_random_state(
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or is_random_state(seed):
-        return np.random.default_rng(seed)  # type: ignore[arg-type]
+        return np.random.default_rng(seed)
     raise ValueError(
         f"{name} must be None, a non-negative integer or a numpy Generator; got {seed!r}"
     )

@@ -334,7 +334,7 @@ def test_bad_emission_parameters():
         g.score(np.zeros((5, 2)))
     ours, _ = categorical_pair()
     X, lengths = categorical_data()
-    with pytest.raises(ValueError, match="params must be a string of the letters 's', 't', 'e'"):
+    with pytest.raises(ValueError, match="params must be a string of distinct letters among 's'"):
         CategoricalHMM(2, params="stx").fit(X)
     with pytest.raises(ValueError, match="algorithm must be 'viterbi' or 'map'; got 'beam'"):
         ours.decode(X, lengths, algorithm="beam")
