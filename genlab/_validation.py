@@ -23,9 +23,9 @@ __all__ = [
     "NotFittedError",
     "as_real_array",
     "check_array",
+    "check_bool",
     "check_consistent_length",
     "check_count",
-    "check_distances_finite",
     "check_is_fitted",
     "check_labels",
     "check_nonnegative_counts",
@@ -243,33 +243,6 @@ def as_real_array(x: ArrayLike, *, name: str) -> NDArray[np.float64]:
         raise InvalidInputError(f"{name} must be a numeric array: {exc}") from None
 
 
-def check_distances_finite(squared: NDArray[np.float64], *, name: str = "X") -> None:
-    """Refuse points whose squared (Mahalanobis) distance to a fitted centre overflowed.
-
-    The prediction-time counterpart of :func:`check_squared_distances_finite`: a finite
-    point has a finite distance to every centre, so an infinite (or NaN) squared
-    distance means that ``name``'s values are too large, relative to the fitted model's
-    spread, for float64; a density computed from it would be a silent ``-inf``, a
-    prediction an arbitrary class.
-
-    Parameters
-    ----------
-    squared : ndarray
-        Squared distances, computed from finite input.
-    name : str
-        The input's name, for the message.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = squared.sum()
-    if np.isfinite(total) or np.all(np.isfinite(squared)):
-        return
-    raise ValueError(
-        f"{name}'s values are so large, relative to the fitted model's spread, that their "
-        "squared distances to it overflow float64 (densities would be -inf and predictions "
-        "arbitrary); rescale the features as the training data were"
-    )
-
-
 def _raise_if_nonfinite(arr: NDArray[np.float64], name: str) -> None:
     if np.all(np.isfinite(arr)):
         return
@@ -451,11 +424,21 @@ def check_positive(value: float, *, name: str, strict: bool = True) -> float:
     return v
 
 
-def check_squared_distances_finite(X: NDArray[np.float64], *, name: str = "X") -> None:
-    """Refuse data whose squared distances (and so variances) overflow float64.
+def check_squared_distances_finite(
+    X: NDArray[np.float64], *, name: str = "X", squared: NDArray[np.float64] | None = None
+) -> None:
+    """Refuse data whose squared (Mahalanobis) distances overflow float64.
 
-    k-means, the mixtures and the Gaussian models square differences of rows; values of
-    about 1e154 or more make those squares infinite and every later number NaN.
+    The one overflow check of the models that square differences of rows (k-means, the
+    mixtures, the Gaussian models, the Gaussian HMM), in two forms:
+
+    * before a fit (``squared`` None): values of about 1e154 or more make the squared
+      differences of ``X``'s rows, and so the variances, infinite and every later
+      number NaN; ``X``'s range decides;
+    * after a fit, pass the squared distances that were computed from ``X`` (finite, as
+      validated) to the fitted centres: an infinite or NaN one means that ``X``'s values
+      are too large, relative to the fitted model's spread, for float64; a density
+      computed from it would be a silent ``-inf``, a prediction an arbitrary class.
 
     Parameters
     ----------
@@ -463,7 +446,26 @@ def check_squared_distances_finite(X: NDArray[np.float64], *, name: str = "X") -
         Finite values (already checked by :func:`check_array`).
     name : str
         Its name, for the error message.
+    squared : ndarray, optional
+        Squared distances computed from ``X``, any shape.
+
+    Raises
+    ------
+    ValueError
+        Naming ``X``, its range, and the remedy (rescale the features).
     """
+    if squared is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = squared.sum()
+        if np.isfinite(total) or np.all(np.isfinite(squared)):
+            return
+        largest = float(np.max(np.abs(X))) if X.size else 0.0
+        raise ValueError(
+            f"{name}'s values (up to {largest:g} in absolute value) are so large, relative "
+            "to the fitted model's spread, that their squared distances to it overflow "
+            "float64 (densities would be -inf and predictions arbitrary); rescale the "
+            "features as the training data were"
+        )
     if X.size == 0:
         return
     spread = float(np.max(X) - np.min(X))  # inf when the difference itself overflows
@@ -473,6 +475,27 @@ def check_squared_distances_finite(X: NDArray[np.float64], *, name: str = "X") -
             "that squared distances and variances overflow; rescale the features (e.g. "
             "divide by their standard deviation)"
         )
+
+
+def check_bool(value: object, *, name: str) -> bool:
+    """Check that a flag is a bool (Python's or NumPy's), not a string, number or None.
+
+    ``bool("no")`` is True: a flag that accepted any object would silently turn
+    ``descending="no"`` into ``descending=True``.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The flag's name, for the message.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def check_count(value: object, *, name: str, minimum: int = 0) -> int:

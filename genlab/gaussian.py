@@ -60,7 +60,9 @@ from numpy.typing import ArrayLike, NDArray
 from genlab._base import BaseEstimator, DensityMixin, FiniteInterval, Interval
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
+    as_real_array,
     check_array,
+    check_bool,
     check_count,
     check_is_fitted,
     check_labels,
@@ -92,11 +94,12 @@ FloatArray = NDArray[np.float64]
 _MAX_CONDITION = 1e12
 
 _LOG_2PI = np.log(2.0 * np.pi)
+_MAX_LOG_FLOAT = float(np.log(np.finfo(np.float64).max))
 _LOG_SQRT_2PI = 0.5 * _LOG_2PI
 
 
 def normal_logpdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.float64]:
-    """Log-density of the univariate normal distribution N(mean, std²).
+    r"""Log-density of the univariate normal distribution N(mean, std²).
 
     Introduced in the chapter "What is a generative model?".
 
@@ -119,23 +122,45 @@ def normal_logpdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.f
     Raises
     ------
     ValueError
-        If any input is NaN or infinite, or any ``std`` is not positive.
+        If any input is complex, not numeric, NaN or infinite, if any ``std`` is not
+        positive, if the shapes do not broadcast together, or if some ``x`` is so many
+        standard deviations from ``mean`` that :math:`(x-\mu)^2/\sigma^2` overflows
+        float64 (its log-density is then below about ``-1e308``).
 
     Examples
     --------
     >>> round(float(normal_logpdf(0.0, 0.0, 1.0)), 6)  # -log sqrt(2 pi)
     -0.918939
     """
-    x_, mu, sd = (np.asarray(v, dtype=np.float64) for v in (x, mean, std))
+    x_, mu, sd = (
+        as_real_array(v, name=f"normal_logpdf: {name}")
+        for v, name in ((x, "x"), (mean, "mean"), (std, "std"))
+    )
     for name, v in (("x", x_), ("mean", mu), ("std", sd)):
         if not np.all(np.isfinite(v)):
             raise ValueError(f"normal_logpdf: {name} contains NaN or infinity")
     if np.any(sd <= 0):
         raise ValueError(
-            "normal_logpdf: std must be > 0 (a zero standard deviation has no density)"
+            "normal_logpdf: std must be > 0 (a zero standard deviation has no density); "
+            f"got {float(np.min(sd))!r}"
         )
-    z = (x_ - mu) / sd
-    return np.asarray(-np.log(sd) - _LOG_SQRT_2PI - 0.5 * z * z, dtype=np.float64)
+    try:
+        np.broadcast_shapes(x_.shape, mu.shape, sd.shape)
+    except ValueError:
+        raise ValueError(
+            f"normal_logpdf: x, mean and std must broadcast together; got shapes {x_.shape}, "
+            f"{mu.shape} and {sd.shape}"
+        ) from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = (x_ - mu) / sd
+        out = -np.log(sd) - _LOG_SQRT_2PI - 0.5 * z * z
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            "normal_logpdf: x is so many standard deviations from mean that (x - mean)^2 / "
+            "std^2 overflows float64 (the log-density is below about -1e308); rescale x, "
+            "mean and std"
+        )
+    return np.asarray(out, dtype=np.float64)
 
 
 def normal_pdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.float64]:
@@ -154,8 +179,20 @@ def normal_pdf(x: ArrayLike, mean: ArrayLike, std: ArrayLike) -> NDArray[np.floa
     -------
     ndarray of float64
         The density values, with the broadcast shape of the inputs.
+
+    Raises
+    ------
+    ValueError
+        As :func:`normal_logpdf`, and if a density exceeds float64's range (a ``std``
+        below about 1e-308); use :func:`normal_logpdf` then.
     """
-    return np.exp(normal_logpdf(x, mean, std))
+    log_density = normal_logpdf(x, mean, std)
+    if log_density.size and np.max(log_density) > _MAX_LOG_FLOAT:
+        raise ValueError(
+            "normal_pdf: a density exceeds float64's range (std is below about 1e-308); "
+            "use normal_logpdf"
+        )
+    return np.asarray(np.exp(log_density), dtype=np.float64)
 
 
 # ------------------------------------------------------------------ the multivariate mathematics
@@ -206,14 +243,28 @@ def cholesky_factor(
     Raises
     ------
     ValueError
-        If the matrix is not square, contains NaN or infinity, has a non-positive
-        diagonal entry, is not positive definite or (``max_condition``) nearly singular.
+        If the matrix is complex, not square, contains NaN or infinity, has a
+        non-positive diagonal entry, is not positive definite or (``max_condition``)
+        nearly singular; or if ``max_condition`` is not None or a number >= 1.
+
+    Notes
+    -----
+    A 0 x 0 matrix (no features) is legal: its factor is the 0 x 0 matrix.
     """
-    cov = np.asarray(covariance, dtype=np.float64)
+    if max_condition is not None:
+        if isinstance(max_condition, (bool, np.bool_)) or not isinstance(
+            max_condition, numbers.Real
+        ):
+            raise ValueError(f"max_condition must be None or a number >= 1; got {max_condition!r}")
+        if not max_condition >= 1:  # (a condition number is at least 1; NaN fails too)
+            raise ValueError(f"max_condition must be None or a number >= 1; got {max_condition!r}")
+    cov = as_real_array(covariance, name=name)
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise ValueError(f"{name} must be a square matrix; got shape {cov.shape}")
     if not np.all(np.isfinite(cov)):
         raise ValueError(f"{name} contains NaN or infinity (an overflow?)")
+    if cov.size == 0:
+        return np.zeros((0, 0))
     scale = np.sqrt(np.diag(cov))
     if not np.all(scale > 0):
         raise ValueError(f"{name} is singular (a feature has zero variance); {remedy}")
@@ -262,13 +313,16 @@ def triangular_inverse(factor: ArrayLike) -> FloatArray:
     Raises
     ------
     ValueError
-        If the matrix is not square, not finite, or has a zero on its diagonal.
+        If the matrix is complex, not square, not finite, or has a zero on its diagonal.
+        (A 0 x 0 matrix is its own inverse.)
     """
-    L = np.asarray(factor, dtype=np.float64)
+    L = as_real_array(factor, name="factor")
     if L.ndim != 2 or L.shape[0] != L.shape[1]:
         raise ValueError(f"factor must be a square matrix; got shape {L.shape}")
     if not np.all(np.isfinite(L)):
         raise ValueError("factor contains NaN or infinity")
+    if L.size == 0:
+        return np.zeros((0, 0))
     from scipy.linalg.lapack import dtrtri  # imported on first use: SciPy is slow
 
     # dtrtri copies the strict upper triangle from its input: zeros, whatever was there
@@ -312,10 +366,10 @@ def precision_cholesky(
     Raises
     ------
     ValueError
-        If a full matrix cannot be factorised (see :func:`cholesky_factor`), or a
-        variance is not finite and positive.
+        If ``covariance`` is complex, a full matrix cannot be factorised (see
+        :func:`cholesky_factor`), or a variance is not finite and positive.
     """
-    cov = np.asarray(covariance, dtype=np.float64)
+    cov = as_real_array(covariance, name=name)
     if cov.ndim == 2:
         L = cholesky_factor(cov, name=name, remedy=remedy, max_condition=max_condition)
         return np.asarray(triangular_inverse(L).T, dtype=np.float64)
@@ -338,7 +392,11 @@ def _check_gaussian(
     X: ArrayLike, mean: ArrayLike, precision_cholesky: ArrayLike, check_finite: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """X, mean and P as float arrays of consistent shapes, or a ValueError saying why not."""
-    X_, mu, P = (np.asarray(v, dtype=np.float64) for v in (X, mean, precision_cholesky))
+    check_bool(check_finite, name="check_finite")
+    X_, mu, P = (
+        as_real_array(v, name=name)
+        for v, name in ((X, "X"), (mean, "mean"), (precision_cholesky, "precision_cholesky"))
+    )
     if X_.ndim != 2:
         raise ValueError(f"X must be 2-D, of shape (n_samples, n_features); got {X_.shape}")
     d = X_.shape[1]
@@ -384,13 +442,23 @@ def whiten(
     -------
     ndarray of shape (n_samples, n_features)
         The rows :math:`(x_i - \mu)^\top P`.
+
+    Raises
+    ------
+    ValueError
+        For complex or non-numeric input, shapes that do not fit together, NaN or
+        infinity (with ``check_finite``), and values of ``X`` so large, relative to the
+        spread that ``precision_cholesky`` describes, that the deviations overflow.
     """
     X_, mu, P = _check_gaussian(X, mean, precision_cholesky, check_finite)
-    deviations = X_ - mu
-    if P.ndim == 2:
-        return np.asarray(deviations @ P, dtype=np.float64)
-    deviations *= P  # a diagonal factor scales each coordinate
-    return deviations
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        deviations = X_ - mu
+        if P.ndim == 2:
+            deviations = deviations @ P
+        else:
+            deviations *= P  # a diagonal factor scales each coordinate
+    check_squared_distances_finite(X_, squared=deviations)
+    return np.asarray(deviations, dtype=np.float64)
 
 
 def log_det_factor(factor: ArrayLike, n_features: int) -> float:
@@ -417,17 +485,26 @@ def log_det_factor(factor: ArrayLike, n_features: int) -> float:
     Raises
     ------
     ValueError
-        If the diagonal has an entry that is not positive (a Cholesky factor's never has).
+        If the diagonal has an entry that is not positive (a Cholesky factor's never has)
+        or not finite, if ``factor`` is complex or its shape does not fit ``n_features``,
+        or if ``n_features`` is not an integer >= 0.
     """
-    A = np.asarray(factor, dtype=np.float64)
-    diagonal = np.diag(A) if A.ndim == 2 else A
-    if not np.all(diagonal > 0):
+    d = check_count(n_features, name="n_features")
+    A = as_real_array(factor, name="factor")
+    if A.shape not in ((d, d), (d,), ()):
         raise ValueError(
-            f"the factor's diagonal must be positive; got {float(np.min(diagonal))!r} (not a "
+            f"factor must have shape ({d}, {d}), ({d},) or () for n_features={d}; got "
+            f"shape {A.shape}"
+        )
+    diagonal = np.atleast_1d(np.diag(A) if A.ndim == 2 else A)
+    bad = diagonal[~((diagonal > 0) & np.isfinite(diagonal))]
+    if bad.size:
+        raise ValueError(
+            f"the factor's diagonal must be positive and finite; got {float(bad[0])!r} (not a "
             "Cholesky factor?)"
         )
     if A.ndim == 0:
-        return float(n_features * np.log(A))
+        return float(d * np.log(A))
     return float(np.sum(np.log(diagonal)))
 
 
@@ -459,11 +536,48 @@ def logpdf_from_mahalanobis(
     -------
     ndarray of float64
         The log-densities, with the broadcast shape of the inputs.
+
+    Raises
+    ------
+    ValueError
+        If ``squared_distance`` is complex, not finite or negative,
+        ``log_det_precision_cholesky`` complex or not finite, the shapes do not
+        broadcast, or ``n_features`` is not an integer >= 0.
     """
-    squared = np.asarray(squared_distance, dtype=np.float64)
-    return np.asarray(
-        -0.5 * (n_features * _LOG_2PI + squared) + log_det_precision_cholesky, dtype=np.float64
-    )
+    d = check_count(n_features, name="n_features")
+    squared = as_real_array(squared_distance, name="squared_distance")
+    log_det = as_real_array(log_det_precision_cholesky, name="log_det_precision_cholesky")
+    if not np.all(np.isfinite(squared)):
+        raise ValueError(
+            "squared_distance contains NaN or infinity (an overflow? rescale the data)"
+        )
+    if np.any(squared < 0):
+        raise ValueError(
+            f"squared_distance must be >= 0 (a squared distance); got {float(np.min(squared))!r}"
+        )
+    if not np.all(np.isfinite(log_det)):
+        raise ValueError("log_det_precision_cholesky contains NaN or infinity")
+    try:
+        np.broadcast_shapes(squared.shape, log_det.shape)
+    except ValueError:
+        raise ValueError(
+            f"squared_distance (shape {squared.shape}) and log_det_precision_cholesky (shape "
+            f"{log_det.shape}) must broadcast together"
+        ) from None
+    return _logpdf_from_squared(squared, d, log_det)
+
+
+def _logpdf_from_squared(
+    squared: FloatArray, n_features: int, log_det: ArrayLike, X: FloatArray | None = None
+) -> FloatArray:
+    """:func:`logpdf_from_mahalanobis` without its checks.
+
+    With ``X``, the distances' source, refuse distances that overflowed (see
+    :func:`genlab._validation.check_squared_distances_finite`).
+    """
+    if X is not None:
+        check_squared_distances_finite(X, squared=squared)
+    return np.asarray(-0.5 * (n_features * _LOG_2PI + squared) + log_det, dtype=np.float64)
 
 
 def multivariate_normal_logpdf(
@@ -497,6 +611,12 @@ def multivariate_normal_logpdf(
     -------
     ndarray of shape (n_samples,)
 
+    Raises
+    ------
+    ValueError
+        As :func:`whiten`, and if a squared distance overflows float64 (values of ``X``
+        far too large for the Gaussian's spread): the density would be a silent 0.
+
     Examples
     --------
     >>> P = precision_cholesky(np.diag([4.0, 1.0]))  # sigma = (2, 1)
@@ -505,8 +625,10 @@ def multivariate_normal_logpdf(
     """
     z = whiten(X, mean, precision_cholesky, check_finite=check_finite)
     d = z.shape[1]
-    squared_distance = np.einsum("ij,ij->i", z, z)
-    return logpdf_from_mahalanobis(squared_distance, d, log_det_factor(precision_cholesky, d))
+    with np.errstate(over="ignore"):  # an overflow is reported by _logpdf_from_squared
+        squared_distance = np.einsum("ij,ij->i", z, z)
+    log_det = log_det_factor(precision_cholesky, d)
+    return _logpdf_from_squared(squared_distance, d, log_det, X=np.asarray(X, dtype=np.float64))
 
 
 class MultivariateNormal(DensityMixin, BaseEstimator):
@@ -627,7 +749,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         """Validate X (many rows, or one point) and say whether it was a single point."""
         if not hasattr(self, "cholesky_"):
             raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
-        arr = np.asarray(X, dtype=np.float64)
+        arr = as_real_array(X, name="X")
         single = arr.ndim == 1
         X_ = check_array(arr[None, :] if single else arr, name="X")
         if X_.shape[1] != self.n_features_in_:
@@ -697,7 +819,10 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         """
         X_, single = self._check_rows(X)
         z = whiten(X_, self.mean_, self.precision_cholesky_, check_finite=False)
-        out = np.sqrt(np.einsum("ij,ij->i", z, z))
+        with np.errstate(over="ignore"):  # an overflow is reported below
+            squared = np.einsum("ij,ij->i", z, z)
+        check_squared_distances_finite(X_, squared=squared)
+        out = np.sqrt(squared)
         return float(out[0]) if single else out
 
     def entropy(self) -> float:

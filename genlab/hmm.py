@@ -64,8 +64,8 @@ from genlab._validation import (
 from genlab.cluster import KMeans
 from genlab.gaussian import (
     MultivariateNormal,
+    _logpdf_from_squared,
     log_det_factor,
-    logpdf_from_mahalanobis,
     precision_cholesky,
 )
 from genlab.numerics import log_normalize, logsumexp
@@ -1448,9 +1448,10 @@ class GaussianHMM(_BaseHMM):
         # log N(x | mu_k, diag(var_k)) for every row and state at once (the score and the
         # decoder call this once per sequence): the deviations from every state's mean,
         # whitened by its precision factor, shape (n, K, d); cf. genlab.gaussian.whiten
-        z = (X[:, None, :] - self.means_) * self._precisions_cholesky
-        squared = np.einsum("tkj,tkj->tk", z, z)
-        return logpdf_from_mahalanobis(squared, X.shape[1], self._log_det_precisions)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            z = (X[:, None, :] - self.means_) * self._precisions_cholesky
+            squared = np.einsum("tkj,tkj->tk", z, z)
+        return _logpdf_from_squared(squared, X.shape[1], self._log_det_precisions, X=X)
 
     def _n_emission_parameters(self) -> int:
         K, d = self.means_.shape

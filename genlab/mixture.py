@@ -60,8 +60,8 @@ from genlab.cluster import (
     kmeans_plusplus,
 )
 from genlab.gaussian import (
+    _logpdf_from_squared,
     log_det_factor,
-    logpdf_from_mahalanobis,
     multivariate_normal_logpdf,
     precision_cholesky,
     triangular_inverse,
@@ -159,10 +159,11 @@ def _log_gaussian_prob_fast(
         return _log_gaussian_prob(X, means, P, covariance_type)
     d = X.shape[1]
     prec = P**2 if covariance_type == "diag" else np.repeat((P**2)[:, None], d, axis=1)
-    squared = (X * X) @ prec.T - 2.0 * X @ (means * prec).T + np.sum(means**2 * prec, axis=1)
-    squared = np.maximum(squared, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        squared = (X * X) @ prec.T - 2.0 * X @ (means * prec).T + np.sum(means**2 * prec, axis=1)
+        squared = np.maximum(squared, 0.0)
     log_det = np.array([log_det_factor(factor, d) for factor in P])
-    return logpdf_from_mahalanobis(squared, d, log_det)
+    return _logpdf_from_squared(squared, d, log_det, X=X)
 
 
 def _gaussian_parameters(
