@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from genlab._base import BaseEstimator, ClusterMixin, FiniteInterval, Interval, Options
 from genlab._validation import (
     check_array,
+    check_count,
     check_is_fitted,
     check_random_state,
     check_squared_distances_finite,
@@ -54,6 +55,26 @@ def _squared_distances(X: FloatArray, centers: FloatArray) -> FloatArray:
         + np.einsum("ij,ij->i", centers, centers)[None, :]
     )
     return np.asarray(np.maximum(d2, 0.0), dtype=np.float64)
+
+
+#: Data whose largest absolute value (after centring) is below this are scaled up by a
+#: power of two before distances are computed: their squares would underflow (below
+#: about 1e-154, to subnormal numbers or 0) and every distance would look like 0.
+_TINY = 2.0**-200
+
+
+def _tiny_exponent(X: FloatArray) -> int:
+    """The power of two that brings tiny data to order 1 (0 for other data).
+
+    Multiplying by a power of two (``np.ldexp``) is exact, and so is every sum and
+    product computed from the scaled values, apart from rounding that would scale the
+    same way: k-means on the scaled data gives the same labels, and the centres and
+    inertia scaled back, as exact arithmetic on the original data would.
+    """
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    if largest == 0.0 or largest >= _TINY:
+        return 0
+    return -int(np.frexp(largest)[1])
 
 
 def _count_distinct(X: FloatArray, *, up_to: int) -> int:
@@ -93,13 +114,19 @@ def canonical_order(centres: ArrayLike, *, decimals: int = 6) -> NDArray[np.intp
     ndarray of intp, shape (n_clusters,)
         ``order[k]`` is the current label of the cluster that becomes cluster ``k``.
 
+    Raises
+    ------
+    ValueError
+        If ``centres`` is not a finite real 2-D array, or ``decimals`` is not an
+        integer >= 0. (No centres at all, shape (0, n_features), give an empty order.)
+
     Examples
     --------
     >>> canonical_order([[2.0, 0.0], [-1.0, 5.0], [2.0, -1.0]])
     array([1, 2, 0])
     """
-    c = check_array(centres, name="centres")
-    keys = np.round(c, int(decimals)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    c = check_array(centres, name="centres", min_samples=0)
+    keys = np.round(c, check_count(decimals, name="decimals")) + 0.0  # + 0.0 turns -0.0 into 0.0
     return np.asarray(np.lexsort(keys.T[::-1]), dtype=np.intp)
 
 
@@ -122,6 +149,7 @@ def check_permutation(order: ArrayLike, n: int) -> NDArray[np.intp]:
     ValueError
         If ``order`` is not a permutation of ``0, ..., n - 1``.
     """
+    n = check_count(n, name="n")
     arr = np.asarray(order)
     if (
         arr.shape != (n,)
@@ -143,8 +171,9 @@ def kmeans_plusplus(
     ----------
     X : array_like of shape (n_samples, n_features)
     n_clusters : int
-        Number of centres, at most the number of distinct points.
+        Number of centres, at least 1 and at most the number of distinct points.
     random_state : int, Generator or None
+        None, a non-negative integer seed or a Generator.
 
     Returns
     -------
@@ -152,16 +181,30 @@ def kmeans_plusplus(
         The chosen data points.
     indices : ndarray of shape (n_clusters,)
         Their row indices in ``X``.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite real 2-D array, its squared distances overflow, or
+        ``n_clusters`` is not an integer (a bool is not) between 1 and the number of
+        distinct rows; or ``random_state`` is not valid.
+
+    Notes
+    -----
+    Tiny data (values below about 6e-61, whose squares would lose precision) are scaled by
+    a power of two, exactly, before the distances are computed.
     """
     X_ = check_array(X, name="X")
     check_squared_distances_finite(X_)
     n = len(X_)
-    if not 1 <= int(n_clusters) <= n:
+    k = check_count(n_clusters, name="n_clusters", minimum=1)
+    if k > n:
         raise ValueError(f"n_clusters must be between 1 and n_samples={n}; got {n_clusters}")
     rng = check_random_state(random_state)
+    Xs = np.ldexp(X_, _tiny_exponent(X_))  # X_ itself unless tiny (exactly: see there)
     indices = [int(rng.integers(n))]
-    closest = _squared_distances(X_, X_[indices])[:, 0]
-    for _ in range(1, int(n_clusters)):
+    closest = _squared_distances(Xs, Xs[indices])[:, 0]
+    for _ in range(1, k):
         total = closest.sum()
         if total <= 0:
             raise ValueError(
@@ -170,7 +213,7 @@ def kmeans_plusplus(
             )
         nxt = int(rng.choice(n, p=closest / total))  # probability proportional to D(x)^2
         indices.append(nxt)
-        closest = np.minimum(closest, _squared_distances(X_, X_[[nxt]])[:, 0])
+        closest = np.minimum(closest, _squared_distances(Xs, Xs[[nxt]])[:, 0])
     idx = np.array(indices, dtype=np.intp)
     return X_[idx].copy(), idx
 
@@ -278,7 +321,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         return centers, labels, n_iter
 
     def _lloyd_fast(
-        self, X: FloatArray, centers: FloatArray
+        self, X: FloatArray, centers: FloatArray, *, tol: float | None = None
     ) -> tuple[FloatArray, NDArray[np.intp], int]:
         """The rounds of :meth:`_lloyd`, each compiled into one pass over the data.
 
@@ -289,6 +332,7 @@ class KMeans(ClusterMixin, BaseEstimator):
         """
         from genlab import _cluster_kernels as kernels  # numba loads on first use
 
+        tol = float(self.tol) if tol is None else tol
         x_squared = np.einsum("ij,ij->i", X, X)
         labels = np.full(len(X), -1, dtype=np.intp)
         n_iter, changed = 0, len(X)
@@ -296,9 +340,8 @@ class KMeans(ClusterMixin, BaseEstimator):
             n_iter += 1
             c_squared = np.einsum("ij,ij->i", centers, centers)
             new_centers, changed = kernels.lloyd_step(X, x_squared, centers, c_squared, labels)
-            settled = self.tol > 0 and bool(
-                np.max(np.linalg.norm(new_centers - centers, axis=1)) <= self.tol
-            )
+            shift = np.max(np.linalg.norm(new_centers - centers, axis=1))
+            settled = tol > 0 and bool(shift <= tol)
             centers = new_centers
             if changed == 0 or settled:
                 break
@@ -342,16 +385,19 @@ class KMeans(ClusterMixin, BaseEstimator):
         # Distances are computed on centred data: the expanded squared distance
         # |x|^2 - 2 x.c + |c|^2 loses precision far from the origin.
         self._center = X_.mean(axis=0)
-        Xc = X_ - self._center
+        # Tiny data are scaled up by a power of two (exactly; see _tiny_exponent).
+        self._exponent = e = _tiny_exponent(X_ - self._center)
+        Xc = np.ldexp(X_ - self._center, e)
         runs = []
         for _ in range(int(self.n_init)):
-            start = self._initial_centers(X_, rng) - self._center
-            centers, labels, n_iter = self._lloyd_fast(Xc, start)
-            inertia = float(kernels.inertia(Xc, centers, labels))
+            start = np.ldexp(self._initial_centers(X_, rng) - self._center, e)
+            tol = float(np.ldexp(self.tol, e))
+            centers, labels, n_iter = self._lloyd_fast(Xc, start, tol=tol)
+            inertia = float(np.ldexp(kernels.inertia(Xc, centers, labels), -2 * e))
             runs.append((inertia, centers, labels, n_iter))
         best = first_best([run[0] for run in runs], rtol=RESTART_RTOL, lowest=True)
         self.inertia_, centers, self.labels_, self.n_iter_ = runs[best]
-        self.cluster_centers_ = centers + self._center
+        self.cluster_centers_ = np.ldexp(centers, -e) + self._center
         self.n_features_in_ = X_.shape[1]
         return self
 
@@ -398,7 +444,12 @@ class KMeans(ClusterMixin, BaseEstimator):
                 f"X has {X_.shape[1]} features, but KMeans is expecting {self.n_features_in_} "
                 "features as input"
             )
-        distances = _squared_distances(X_ - self._center, self.cluster_centers_ - self._center)
+        e = getattr(self, "_exponent", 0)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            distances = _squared_distances(
+                np.ldexp(X_ - self._center, e), np.ldexp(self.cluster_centers_ - self._center, e)
+            )
+        check_squared_distances_finite(X_, squared=distances)
         return np.asarray(np.argmin(distances, axis=1))
 
     def fit_predict(self, X: ArrayLike, y: object = None) -> NDArray[np.intp]:

@@ -17,10 +17,29 @@ Introduced in the book's chapter "What is a generative model?"
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from genlab._validation import as_real_array, check_bool, check_count, check_positive
+
 __all__ = ["first_best", "log_normalize", "logsumexp", "stable_order"]
+
+
+def _check_axis(axis: object, ndim: int, *, allow_none: bool) -> int | None:
+    """``axis`` as a non-negative int for an array of ``ndim`` dimensions, or None."""
+    if axis is None and allow_none:
+        return None
+    allowed = "None or an integer" if allow_none else "an integer"
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise ValueError(f"axis must be {allowed}; got {axis!r}")
+    if not -max(ndim, 1) <= int(axis) < max(ndim, 1):
+        raise ValueError(
+            f"axis {int(axis)} is out of bounds for an array of {ndim} dimension(s); allowed: "
+            f"{-max(ndim, 1)} to {max(ndim, 1) - 1}"
+        )
+    return int(axis) % max(ndim, 1)
 
 
 def logsumexp(
@@ -45,20 +64,32 @@ def logsumexp(
         ``a``'s shape without ``axis`` (or with it of length 1 if
         ``keepdims``). A slice whose entries are all ``-inf`` gives ``-inf``.
 
+        An empty sum is 0, so an empty ``a`` (or slice) gives ``-inf``, as
+        ``scipy.special.logsumexp`` does.
+
     Raises
     ------
     ValueError
         If ``a`` contains NaN or ``+inf`` (not the logarithm of a probability
-        or a density).
+        or a density), is complex or not numeric; if ``axis`` is not None or an
+        integer within ``a``'s dimensions, or ``keepdims`` not a bool.
 
     Examples
     --------
     >>> float(logsumexp([1000.0, 1000.0]))  # log(2 e^1000), where exp overflows
     1000.6931471805599
     """
-    arr = np.asarray(a, dtype=np.float64)
+    arr = as_real_array(a, name="logsumexp: a")
+    axis = _check_axis(axis, arr.ndim, allow_none=True)
+    keepdims = check_bool(keepdims, name="keepdims")
+    if arr.ndim == 0 and axis is not None:
+        arr = arr.reshape(1)  # (NumPy reduces a scalar along axis 0 or -1)
     if np.any(np.isnan(arr)) or np.any(arr == np.inf):
         raise ValueError("logsumexp: input contains NaN or +inf")
+    if arr.size == 0:  # an empty sum is 0, and log 0 = -inf
+        return np.asarray(
+            np.full_like(np.sum(arr, axis=axis, keepdims=keepdims), -np.inf), dtype=np.float64
+        )
     m = np.max(arr, axis=axis, keepdims=True)
     # Where a whole slice is -inf, shift by 0 instead of -inf to avoid inf - inf = NaN.
     m = np.where(np.isneginf(m), 0.0, m)
@@ -98,9 +129,20 @@ def log_normalize(
     ------
     ValueError
         If a slice along ``axis`` is entirely ``-inf`` (all weights zero:
-        there is nothing to normalise), or the input has NaN or ``+inf``.
+        there is nothing to normalise) or empty, the input has NaN or ``+inf``, is
+        complex or not numeric, or ``axis`` is not an integer within its dimensions.
+        (An input with no slices at all, such as shape (0, 3) along ``axis=-1``, is
+        legal: the outputs are empty.)
     """
-    arr = np.asarray(log_weights, dtype=np.float64)
+    arr = as_real_array(log_weights, name="log_normalize: log_weights")
+    if arr.ndim == 0:
+        raise ValueError("log_normalize: log_weights must have at least one dimension")
+    axis = _check_axis(axis, arr.ndim, allow_none=False)
+    if arr.shape[axis] == 0 and np.prod(np.delete(arr.shape, axis)) > 0:
+        raise ValueError(
+            f"log_normalize: log_weights has no entries along axis {axis} (shape "
+            f"{arr.shape}); there is nothing to normalise"
+        )
     log_norm = logsumexp(arr, axis=axis, keepdims=True)
     if np.any(np.isneginf(log_norm)):
         raise ValueError(
@@ -149,14 +191,18 @@ def stable_order(
     Raises
     ------
     ValueError
-        If ``values`` is not 1-D or not finite, or ``tiebreak`` has another length.
+        If ``values`` is not 1-D, not finite, complex or not numeric, ``tiebreak`` has
+        another length, ``decimals`` is not an integer >= 0 (a bool is not), or
+        ``descending`` is not a bool.
 
     Examples
     --------
     >>> stable_order([np.log(4) - np.log(2), np.log(2), 0.5], tiebreak=["b", "a", "c"])
     array([2, 1, 0])
     """
-    arr = np.asarray(values, dtype=np.float64)
+    arr = as_real_array(values, name="values")
+    decimals = check_count(decimals, name="decimals")
+    descending = check_bool(descending, name="descending")
     if arr.ndim != 1:
         raise ValueError(f"values must be 1-D; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -164,7 +210,7 @@ def stable_order(
     secondary = np.arange(len(arr)) if tiebreak is None else np.asarray(tiebreak)
     if secondary.shape != arr.shape:
         raise ValueError(f"tiebreak has shape {secondary.shape}; values have {arr.shape}")
-    primary = np.round(arr, int(decimals)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    primary = np.round(arr, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
     if descending:
         primary = -primary
     return np.asarray(np.lexsort((secondary, primary)), dtype=np.intp)
@@ -199,7 +245,8 @@ def first_best(
     Raises
     ------
     ValueError
-        If ``scores`` is empty, not 1-D or not finite, or a tolerance is negative.
+        If ``scores`` is empty, not 1-D, not finite, complex or not numeric, a
+        tolerance is not a finite number >= 0, or ``lowest`` is not a bool.
 
     Examples
     --------
@@ -208,13 +255,14 @@ def first_best(
     >>> first_best([5.0, 4.0, 4.0 - 1e-15], lowest=True)
     1
     """
-    arr = np.asarray(scores, dtype=np.float64)
+    arr = as_real_array(scores, name="scores")
+    rtol = check_positive(rtol, name="rtol", strict=False)
+    atol = check_positive(atol, name="atol", strict=False)
+    lowest = check_bool(lowest, name="lowest")
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"scores must be a non-empty 1-D array; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("scores contain NaN or infinity")
-    if not (rtol >= 0 and atol >= 0):
-        raise ValueError(f"rtol and atol must be >= 0; got {rtol} and {atol}")
     if lowest:
         arr = -arr
     best = arr.max()

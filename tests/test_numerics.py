@@ -142,7 +142,7 @@ def test_first_best_by_hand():
         ([], {}, "non-empty 1-D"),
         ([[1.0]], {}, "non-empty 1-D"),
         ([1.0, np.nan], {}, "NaN or infinity"),
-        ([1.0], {"rtol": -1.0}, "must be >= 0"),
+        ([1.0], {"rtol": -1.0}, "rtol must be finite and >= 0"),
     ],
 )
 def test_first_best_bad_input(scores, kwargs, message):
