@@ -36,6 +36,7 @@ __all__ = [
     "check_sample_weight",
     "check_squared_distances_finite",
     "check_stochastic_matrix",
+    "check_variances_representable",
 ]
 
 
@@ -496,6 +497,43 @@ def check_bool(value: object, *, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False; got {value!r}")
     return bool(value)
+
+
+def check_variances_representable(deviations: NDArray[np.float64], *, name: str = "X") -> None:
+    """Refuse data that vary so little that their variances underflow float64.
+
+    Deviations from the mean below about 1e-154 have squares below float64's smallest
+    normal number (2.2e-308): a variance computed from them is 0, or a subnormal number
+    with few significant bits, and the covariance looks singular although it is not. The
+    Gaussian models call this before they fit; k-means, which needs no variances, scales
+    such data instead.
+
+    Parameters
+    ----------
+    deviations : ndarray of shape (n_samples, n_features)
+        The data minus their mean (or each sample minus its class's mean).
+    name : str
+        The data's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        If some feature has a non-zero deviation but a variance below 2.2e-308.
+    """
+    if deviations.size == 0:
+        return
+    spread = np.max(np.abs(deviations), axis=0)
+    if float(np.min(spread[spread > 0], initial=np.inf)) >= 1e-150:  # the common case
+        return
+    variances = np.mean(deviations * deviations, axis=0)
+    bad = np.flatnonzero((variances < np.finfo(np.float64).tiny) & (spread > 0))
+    if bad.size:
+        j = int(bad[0])
+        raise ValueError(
+            f"feature {j} of {name} varies (by up to {float(spread[j]):g} from its mean), "
+            "but so little that its variance underflows float64 (squares below 2.2e-308 "
+            "are not represented accurately): rescale the features (e.g. multiply by 1e150)"
+        )
 
 
 def check_count(value: object, *, name: str, minimum: int = 0) -> int:

@@ -68,6 +68,7 @@ from genlab._validation import (
     check_labels,
     check_random_state,
     check_squared_distances_finite,
+    check_variances_representable,
 )
 
 __all__ = [
@@ -684,6 +685,8 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         ----------
         X : array_like of shape (n_samples, n_features)
             At least two samples; without ``reg_covar``, more samples than features.
+            Values that vary by less than about 1e-154 are refused (their variances
+            underflow float64, below 2.2e-308); rescale them, e.g. by 1e150.
         y : ignored
 
         Returns
@@ -707,6 +710,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         deviations = X_ - self.mean_
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
             self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
+        check_variances_representable(deviations)
         self._set_factors(cholesky_factor(self.covariance_, name="the fitted covariance"))
         return self
 
@@ -1055,6 +1059,7 @@ class LinearDiscriminant(GenerativeClassifier):
         deviations = X_ - self.means_[index]  # each sample minus its own class's mean
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
             covariance = deviations.T @ deviations / divisor + self.reg_covar * np.eye(d)
+        check_variances_representable(deviations)
         L = cholesky_factor(covariance, name="the pooled covariance")
         self.classes_ = classes
         self.covariance_ = covariance

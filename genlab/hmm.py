@@ -60,6 +60,7 @@ from genlab._validation import (
     check_probability_vector,
     check_random_state,
     check_stochastic_matrix,
+    check_variances_representable,
 )
 from genlab.cluster import KMeans
 from genlab.gaussian import (
@@ -1353,6 +1354,8 @@ class GaussianHMM(_BaseHMM):
                 f"|x| <= {_MAX_ABS_X:g}, because the squares of larger values overflow "
                 "float64 in the variances and densities: rescale X"
             )
+        if fitting:
+            check_variances_representable(X_ - X_.mean(axis=0))
         uses_means = not fitting or "m" not in self.init_params  # the given means, if any
         means_shape = np.shape(self.means_) if uses_means and hasattr(self, "means_") else ()
         if len(means_shape) == 2 and X_.shape[1] != means_shape[1]:

@@ -51,6 +51,7 @@ from genlab._validation import (
     check_probability_vector,
     check_random_state,
     check_squared_distances_finite,
+    check_variances_representable,
 )
 from genlab.cluster import (
     RESTART_RTOL,
@@ -530,6 +531,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         # One point gives no covariance: a mixture needs at least two.
         X_ = check_array(X, name="X", min_samples=2)
         check_squared_distances_finite(X_)
+        check_variances_representable(X_ - X_.mean(axis=0))
         self._check_parameters(X_)
         self._center = X_.mean(axis=0)
         rng = check_random_state(self.random_state)
