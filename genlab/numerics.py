@@ -137,7 +137,7 @@ def log_normalize(
     arr = as_real_array(log_weights, name="log_normalize: log_weights")
     if arr.ndim == 0:
         raise ValueError("log_normalize: log_weights must have at least one dimension")
-    axis = _check_axis(axis, arr.ndim, allow_none=False)
+    axis = int(_check_axis(axis, arr.ndim, allow_none=False) or 0)
     if arr.shape[axis] == 0 and np.prod(np.delete(arr.shape, axis)) > 0:
         raise ValueError(
             f"log_normalize: log_weights has no entries along axis {axis} (shape "
