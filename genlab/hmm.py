@@ -189,6 +189,40 @@ def _raise_impossible(what: str) -> NoReturn:
     )
 
 
+def _reachable(log_pi: FloatArray, log_A: FloatArray, log_b: FloatArray) -> bool:
+    """Whether some state path has non-zero probability (entries other than -inf)."""
+    allowed = np.isfinite(log_A).astype(np.float64)
+    emits = np.isfinite(log_b)
+    reach = np.isfinite(log_pi) & emits[0]
+    for t in range(1, len(log_b)):
+        reach = ((reach.astype(np.float64) @ allowed) > 0) & emits[t]
+    return bool(reach.any())
+
+
+_TOO_EXTREME = (
+    "is beyond float64's range (below about -1.8e308, or above 1.8e308): the log "
+    "emissions are too extreme (e.g. -1e308 at several steps) for it to be represented; "
+    "rescale them or split the sequence"
+)
+
+
+def _check_representable(
+    value: float, log_pi: FloatArray | None, log_A: FloatArray, log_b: FloatArray, what: str
+) -> None:
+    """Refuse a log-probability that overflowed (from finite terms) rather than being -inf.
+
+    ``-inf`` is the right answer for a sequence of probability zero (a forbidden start
+    or transition, an impossible emission); it also appears when finite log emissions
+    such as -1e308 add up beyond float64's range, which is no probability zero.
+    """
+    if np.isnan(value) or value == np.inf:
+        raise ValueError(f"the {what} {_TOO_EXTREME}")
+    if value == -np.inf:
+        start = np.zeros(log_A.shape[0]) if log_pi is None else log_pi
+        if _reachable(start, log_A, log_b):
+            raise ValueError(f"the {what} {_TOO_EXTREME}")
+
+
 # ------------------------------------------------------ the readable reference
 def forward(
     log_startprob: ArrayLike, log_transmat: ArrayLike, log_emission: ArrayLike
@@ -226,7 +260,9 @@ def forward(
     """
     log_pi = _check_log_startprob(log_startprob)
     log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission, len(log_pi))
-    return _forward(log_pi, log_A, log_b)
+    log_alpha, log_likelihood = _forward(log_pi, log_A, log_b)
+    _check_representable(log_likelihood, log_pi, log_A, log_b, "log-likelihood")
+    return log_alpha, log_likelihood
 
 
 def _forward(
@@ -238,10 +274,15 @@ def _forward(
     )
     T, K = log_b.shape
     log_alpha = np.empty((T, K))
-    log_alpha[0] = log_pi + log_b[0]  # alpha_1(j) = pi_j b_j(o_1)
-    for t in range(1, T):
-        # alpha_t(j) = b_j(o_t) * sum_i alpha_{t-1}(i) A_ij
-        log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + log_A, axis=0) + log_b[t]
+    # (A sum of extreme finite terms, -1e308 + -1e308, may overflow to -inf: harmless
+    # where another term dominates; the public functions check the result.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_alpha[0] = log_pi + log_b[0]  # alpha_1(j) = pi_j b_j(o_1)
+        for t in range(1, T):
+            # alpha_t(j) = b_j(o_t) * sum_i alpha_{t-1}(i) A_ij
+            log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + log_A, axis=0) + log_b[t]
+    if np.any(np.isnan(log_alpha)) or np.any(log_alpha == np.inf):
+        raise ValueError(f"the log-likelihood {_TOO_EXTREME}")
     return log_alpha, float(logsumexp(log_alpha[-1]))
 
 
@@ -269,7 +310,13 @@ def backward(log_transmat: ArrayLike, log_emission: ArrayLike) -> FloatArray:
         As :func:`forward`.
     """
     log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission)
-    return _backward(log_A, log_b)
+    log_beta = _backward(log_A, log_b)
+    for t in np.flatnonzero(np.any(np.isneginf(log_beta), axis=1)):
+        for i in np.flatnonzero(np.isneginf(log_beta[t])):
+            start = np.full(log_A.shape[0], -np.inf)
+            start[i] = 0.0
+            _check_representable(-np.inf, start, log_A, log_b[t:], "backward variable")
+    return log_beta
 
 
 def _backward(log_transmat: FloatArray, log_emission: FloatArray) -> FloatArray:
@@ -278,9 +325,12 @@ def _backward(log_transmat: FloatArray, log_emission: FloatArray) -> FloatArray:
     T, K = log_b.shape
     log_beta = np.empty((T, K))
     log_beta[-1] = 0.0  # beta_T(i) = 1
-    for t in range(T - 2, -1, -1):
-        # beta_t(i) = sum_j A_ij b_j(o_{t+1}) beta_{t+1}(j)
-        log_beta[t] = logsumexp(log_A + (log_b[t + 1] + log_beta[t + 1])[None, :], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # as in _forward
+        for t in range(T - 2, -1, -1):
+            # beta_t(i) = sum_j A_ij b_j(o_{t+1}) beta_{t+1}(j)
+            log_beta[t] = logsumexp(log_A + (log_b[t + 1] + log_beta[t + 1])[None, :], axis=1)
+    if np.any(np.isnan(log_beta)) or np.any(log_beta == np.inf):
+        raise ValueError(f"the backward variable {_TOO_EXTREME}")
     return log_beta
 
 
@@ -337,7 +387,8 @@ def posteriors(
     if log_likelihood == -np.inf:
         _raise_impossible("posteriors are")
     tol = _LOG_TOL * max(1.0, abs(log_likelihood))
-    per_step = logsumexp(la + lb, axis=1)  # log sum_i alpha_t(i) beta_t(i) = log P(O)
+    with np.errstate(over="ignore"):  # as in _forward
+        per_step = logsumexp(la + lb, axis=1)  # log sum_i alpha_t(i) beta_t(i) = log P(O)
     t_bad = np.flatnonzero(~(np.abs(per_step - log_likelihood) <= tol))
     if t_bad.size:
         t = int(t_bad[0])
@@ -371,8 +422,9 @@ def _posteriors(
         np.asarray(a, dtype=np.float64) for a in (log_alpha, log_beta, log_transmat, log_emission)
     )
     log_likelihood = logsumexp(la[-1])
-    gamma = np.exp(log_normalize(la + lb, axis=1)[0])
-    log_xi = la[:-1, :, None] + log_A[None] + (log_b[1:] + lb[1:])[:, None, :] - log_likelihood
+    with np.errstate(over="ignore", invalid="ignore"):  # as in _forward
+        gamma = np.exp(log_normalize(la + lb, axis=1)[0])
+        log_xi = la[:-1, :, None] + log_A[None] + (log_b[1:] + lb[1:])[:, None, :] - log_likelihood
     return gamma, np.exp(log_xi).sum(axis=0) if len(la) > 1 else np.zeros_like(log_A)
 
 
@@ -410,6 +462,7 @@ def viterbi(
     log_pi = _check_log_startprob(log_startprob)
     log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission, len(log_pi))
     log_prob, path = _viterbi(log_pi, log_A, log_b)
+    _check_representable(log_prob, log_pi, log_A, log_b, "most probable path's log-probability")
     if log_prob == -np.inf:
         _raise_impossible("most probable path is")
     return log_prob, path
@@ -423,12 +476,13 @@ def _viterbi(
         np.asarray(a, dtype=np.float64) for a in (log_startprob, log_transmat, log_emission)
     )
     T, K = log_b.shape
-    delta = log_pi + log_b[0]
     back = np.empty((T, K), dtype=np.intp)
-    for t in range(1, T):
-        scores = delta[:, None] + log_A  # scores[i, j]: come from i, go to j
-        back[t] = np.argmax(scores, axis=0)
-        delta = scores[back[t], np.arange(K)] + log_b[t]
+    with np.errstate(over="ignore", invalid="ignore"):  # as in _forward
+        delta = log_pi + log_b[0]
+        for t in range(1, T):
+            scores = delta[:, None] + log_A  # scores[i, j]: come from i, go to j
+            back[t] = np.argmax(scores, axis=0)
+            delta = scores[back[t], np.arange(K)] + log_b[t]
     path = np.empty(T, dtype=np.intp)
     path[-1] = int(np.argmax(delta))
     for t in range(T - 1, 0, -1):
@@ -483,7 +537,10 @@ def _check_lengths(lengths: ArrayLike | None, n_samples: int) -> NDArray[np.intp
     return arr.astype(np.intp)
 
 
-def _check_possible(log_likelihood: float) -> None:
+def _check_possible(
+    log_likelihood: float, log_pi: FloatArray, log_A: FloatArray, log_b: FloatArray
+) -> None:
+    _check_representable(log_likelihood, log_pi, log_A, log_b, "log-likelihood")
     if log_likelihood == -np.inf:
         raise ValueError(
             "a sequence has probability zero under the model (it needs a forbidden "
@@ -640,12 +697,13 @@ class _BaseHMM(BaseEstimator, ABC):
 
     def _score(self, X: FloatArray, lengths: NDArray[np.intp] | None) -> float:
         log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
-        return float(
-            sum(
-                _kernels.forward(log_pi, log_A, self._log_emission(seq))[1]
-                for seq in _split(X, lengths)
-            )
-        )
+        total = 0.0
+        for seq in _split(X, lengths):
+            log_b = self._log_emission(seq)
+            ll = float(_kernels.forward(log_pi, log_A, log_b)[1])
+            _check_representable(ll, log_pi, log_A, log_b, "log-likelihood")
+            total += ll
+        return total
 
     def score(self, X: ArrayLike, lengths: ArrayLike | None = None) -> float:
         r"""Total log-likelihood :math:`\sum \log P(O \mid \lambda)` of the sequences.
@@ -711,7 +769,7 @@ class _BaseHMM(BaseEstimator, ABC):
         for start, end in _bounds(lens, len(X_)):
             log_b = log_b_all[start:end]
             log_alpha, ll = _kernels.forward(log_pi, log_A, log_b)
-            _check_possible(ll)
+            _check_possible(ll, log_pi, log_A, log_b)
             log_beta = _kernels.backward(log_A, log_b)
             gamma[start:end] = _kernels.state_posteriors(log_alpha, log_beta)
             total += ll
@@ -752,8 +810,9 @@ class _BaseHMM(BaseEstimator, ABC):
         log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
         total, paths = 0.0, []
         for seq in _split(X_, lens):
-            log_prob, path = _kernels.viterbi(log_pi, log_A, self._log_emission(seq))
-            _check_possible(log_prob)
+            log_b = self._log_emission(seq)
+            log_prob, path = _kernels.viterbi(log_pi, log_A, log_b)
+            _check_possible(log_prob, log_pi, log_A, log_b)
             total += log_prob
             paths.append(path)
         return total, np.concatenate(paths)
@@ -897,7 +956,7 @@ class _BaseHMM(BaseEstimator, ABC):
         for start, end in _bounds(lengths, len(X)):
             log_b = log_b_all[start:end]
             log_alpha, ll = _kernels.forward(log_pi, log_A, log_b)
-            _check_possible(ll)
+            _check_possible(ll, log_pi, log_A, log_b)
             log_beta = _kernels.backward(log_A, log_b)
             gamma[start:end] = _kernels.state_posteriors(log_alpha, log_beta)
             stats["start"] += gamma[start]

@@ -143,13 +143,20 @@ def log_normalize(
             f"log_normalize: log_weights has no entries along axis {axis} (shape "
             f"{arr.shape}); there is nothing to normalise"
         )
-    log_norm = logsumexp(arr, axis=axis, keepdims=True)
-    if np.any(np.isneginf(log_norm)):
+    if np.any(np.isnan(arr)) or np.any(arr == np.inf):
+        raise ValueError("log_normalize: input contains NaN or +inf")
+    if arr.size == 0:
+        return arr.copy(), np.zeros(tuple(np.delete(arr.shape, axis)))
+    m = np.max(arr, axis=axis, keepdims=True)
+    if np.any(np.isneginf(m)):
         raise ValueError(
             "log_normalize: a slice has every weight equal to zero (log-weight -inf); "
             "its normalised weights are undefined"
         )
-    return arr - log_norm, np.squeeze(log_norm, axis=axis)
+    # Shift first, then normalise: log-weights near -1e308 would absorb log(sum) whole.
+    shifted = arr - m
+    log_sum = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return shifted - log_sum, np.squeeze(m + log_sum, axis=axis)
 
 
 def stable_order(
