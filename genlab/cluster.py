@@ -151,6 +151,8 @@ def check_permutation(order: ArrayLike, n: int) -> NDArray[np.intp]:
     """
     n = check_count(n, name="n")
     arr = np.asarray(order)
+    if n == 0 and arr.shape == (0,):  # (np.asarray([]) is a float array)
+        return np.zeros(0, dtype=np.intp)
     if (
         arr.shape != (n,)
         or not np.issubdtype(arr.dtype, np.integer)

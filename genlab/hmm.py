@@ -279,6 +279,8 @@ def _forward(
     with np.errstate(over="ignore", invalid="ignore"):
         log_alpha[0] = log_pi + log_b[0]  # alpha_1(j) = pi_j b_j(o_1)
         for t in range(1, T):
+            if np.any(log_alpha[t - 1] == np.inf):  # (positive log emissions, 1e308 + 1e308)
+                raise ValueError(f"the log-likelihood {_TOO_EXTREME}")
             # alpha_t(j) = b_j(o_t) * sum_i alpha_{t-1}(i) A_ij
             log_alpha[t] = logsumexp(log_alpha[t - 1][:, None] + log_A, axis=0) + log_b[t]
     if np.any(np.isnan(log_alpha)) or np.any(log_alpha == np.inf):
@@ -327,8 +329,11 @@ def _backward(log_transmat: FloatArray, log_emission: FloatArray) -> FloatArray:
     log_beta[-1] = 0.0  # beta_T(i) = 1
     with np.errstate(over="ignore", invalid="ignore"):  # as in _forward
         for t in range(T - 2, -1, -1):
+            ahead = log_b[t + 1] + log_beta[t + 1]
+            if np.any(ahead == np.inf):  # as in _forward
+                raise ValueError(f"the backward variable {_TOO_EXTREME}")
             # beta_t(i) = sum_j A_ij b_j(o_{t+1}) beta_{t+1}(j)
-            log_beta[t] = logsumexp(log_A + (log_b[t + 1] + log_beta[t + 1])[None, :], axis=1)
+            log_beta[t] = logsumexp(log_A + ahead[None, :], axis=1)
     if np.any(np.isnan(log_beta)) or np.any(log_beta == np.inf):
         raise ValueError(f"the backward variable {_TOO_EXTREME}")
     return log_beta
