@@ -153,10 +153,14 @@ def log_normalize(
             "log_normalize: a slice has every weight equal to zero (log-weight -inf); "
             "its normalised weights are undefined"
         )
-    # Shift first, then normalise: log-weights near -1e308 would absorb log(sum) whole.
     shifted = arr - m
     log_sum = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    return shifted - log_sum, np.squeeze(m + log_sum, axis=axis)
+    log_norm = log_sum + m  # logsumexp(arr), as logsumexp computes it
+    # Where |m| is large (1e10 and more, up to -1e308) it absorbs log_sum's digits, so
+    # shift first and then normalise; elsewhere arr - log_norm, the textbook form (which
+    # genlab's results have always used, to the last bit).
+    log_probs = np.where(np.abs(m) > 1e10, shifted - log_sum, arr - log_norm)
+    return log_probs, np.squeeze(log_norm, axis=axis)
 
 
 def stable_order(
