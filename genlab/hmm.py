@@ -256,7 +256,10 @@ def forward(
     ValueError
         For inconsistent shapes, zero time steps, NaN or ``+inf``, and start or
         transition log-probabilities that are positive or whose probabilities do not sum
-        to 1 (within 1e-8): probabilities passed instead of their logarithms.
+        to 1 (within 1e-8): probabilities passed instead of their logarithms; and for a
+        log-likelihood beyond float64's range (finite but extreme log emissions, such as
+        -1e308 at several steps), which is not ``-inf``: that means probability zero.
+        Extreme entries that other paths dominate (``-1e308`` mixed with 0) are fine.
     """
     log_pi = _check_log_startprob(log_startprob)
     log_A, log_b = _check_transitions_and_emissions(log_transmat, log_emission, len(log_pi))
@@ -1329,6 +1332,12 @@ class GaussianHMM(_BaseHMM):
     r"""HMM with a Gaussian emission density per state (diagonal or full covariance).
 
     Introduced in the chapter "Hidden Markov models".
+
+    Observations must satisfy :math:`|x| \le 10^{100}` (larger squares overflow), and
+    ``fit`` refuses features that vary by less than about 1e-154 (their variances
+    underflow float64); rescale such data. A log-likelihood beyond float64's range
+    (below about -1.8e308, from observations extremely far from every state) is refused
+    with a ValueError rather than returned as ``-inf``, which means probability zero.
 
     Parameters
     ----------

@@ -498,7 +498,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
-            At least ``n_components`` samples.
+            At least ``n_components`` samples. Values so large that their squared
+            distances overflow (about 1e154), or varying so little that their variances
+            underflow (below about 1e-154), are refused: rescale them.
         y : ignored
 
         Returns
