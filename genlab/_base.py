@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from genlab._validation import is_random_state
+from genlab._validation import check_bool, is_random_state
 
 __all__ = ["BaseEstimator", "FiniteInterval", "Interval", "Letters", "Options", "validate_params"]
 
@@ -249,6 +249,7 @@ class BaseEstimator:
         -------
         dict of str to object
         """
+        deep = check_bool(deep, name="deep")
         params = {}
         for name in self._get_param_names():
             value = getattr(self, name)

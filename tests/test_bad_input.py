@@ -378,6 +378,7 @@ def test_bad_axis_is_named(f, axis):
         lambda v: gaussian.whiten([[1.0, 0.0]], [0, 0], P2, check_finite=v),
         lambda v: gaussian.multivariate_normal_logpdf([[1.0, 0.0]], [0, 0], P2, check_finite=v),
         lambda v: check_bool(v, name="flag"),
+        lambda v: KMeans(2).get_params(deep=v),
     ],
 )
 @pytest.mark.parametrize("value", ["no", "False", 0, 1, None, 1.0])
