@@ -36,7 +36,7 @@ from genlab._validation import (
     check_random_state,
     check_squared_distances_finite,
 )
-from genlab.numerics import first_best
+from genlab.numerics import _round, first_best
 
 __all__ = ["RESTART_RTOL", "KMeans", "canonical_order", "check_permutation", "kmeans_plusplus"]
 
@@ -126,7 +126,7 @@ def canonical_order(centres: ArrayLike, *, decimals: int = 6) -> NDArray[np.intp
     array([1, 2, 0])
     """
     c = check_array(centres, name="centres", min_samples=0)
-    keys = np.round(c, check_count(decimals, name="decimals")) + 0.0  # + 0.0 turns -0.0 into 0.0
+    keys = _round(c, check_count(decimals, name="decimals")) + 0.0  # + 0.0 turns -0.0 into 0.0
     return np.asarray(np.lexsort(keys.T[::-1]), dtype=np.intp)
 
 

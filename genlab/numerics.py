@@ -42,6 +42,18 @@ def _check_axis(axis: object, ndim: int, *, allow_none: bool) -> int | None:
     return int(axis) % max(ndim, 1)
 
 
+def _round(values: NDArray[np.float64], decimals: int) -> NDArray[np.float64]:
+    """``np.round(values, decimals)``, and ``values`` where that overflows.
+
+    NumPy rounds by scaling by ``10**decimals``: for large values or many decimals the
+    product overflows and the result is ``inf`` or NaN, whose order is meaningless; such
+    values have no digits at that many decimal places to round away anyway.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(values, decimals)
+    return np.where(np.isfinite(rounded), rounded, values)
+
+
 def logsumexp(
     a: ArrayLike, axis: int | None = None, *, keepdims: bool = False
 ) -> NDArray[np.float64]:
@@ -221,7 +233,7 @@ def stable_order(
     secondary = np.arange(len(arr)) if tiebreak is None else np.asarray(tiebreak)
     if secondary.shape != arr.shape:
         raise ValueError(f"tiebreak has shape {secondary.shape}; values have {arr.shape}")
-    primary = np.round(arr, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    primary = _round(arr, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
     if descending:
         primary = -primary
     return np.asarray(np.lexsort((secondary, primary)), dtype=np.intp)

@@ -443,6 +443,19 @@ def test_log_normalize_edge_cases():
         numerics.log_normalize(1.0)
 
 
+@pytest.mark.filterwarnings("error")
+def test_ordering_helpers_with_many_decimals_or_huge_values():
+    # np.round(x, decimals) multiplies by 10**decimals: it used to overflow to inf or NaN
+    # and give an arbitrary order
+    values = [2.0, 1.0, 3.0, 1e300, -1e300, 1e299, 5e-324]
+    expected = sorted(range(len(values)), key=lambda i: values[i])
+    for decimals in (0, 9, 20, 400, 10**6):
+        np.testing.assert_array_equal(numerics.stable_order(values, decimals=decimals), expected)
+        np.testing.assert_array_equal(
+            canonical_order(np.array(values)[:, None], decimals=decimals), expected
+        )
+
+
 def test_ordering_helpers_on_empty_input():
     assert numerics.stable_order([]).shape == (0,)
     assert canonical_order(np.zeros((0, 2))).shape == (0,)
