@@ -130,7 +130,7 @@ def _m_step(
 
 
 def _log_prior(log_probs: FloatArray, alpha: float) -> float:
-    """The penalty alpha * sum log theta: that MAP-EM with alpha > 0 increases."""
+    """The penalty alpha * sum log theta that MAP-EM (alpha > 0) adds to the objective."""
     return float(alpha * log_probs.sum()) if alpha > 0 else 0.0
 
 
