@@ -156,8 +156,8 @@ def dequantized_log_likelihood(
     :math:`K` = ``n_draws`` draws :math:`u_k \sim \mathcal U[0,1)^D`: a Monte Carlo
     estimate of :math:`\mathbb E_u[\log p((x+u)/L)] - D\log L \le \log P(x)`, where
     :math:`P(x)` is the probability the density gives the image's cell (see the module
-    docstring). The model must be a density of data on the unit cube (fitted to
-    :func:`dequantize` d data).
+    docstring). The model must be a density on the unit cube, fitted to data made by
+    :func:`dequantize`.
 
     Introduced in the chapter "Choosing a generative model".
 
