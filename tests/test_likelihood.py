@@ -160,8 +160,11 @@ def test_1d_the_estimate_uses_the_documented_draws_and_converges_to_the_bound():
     assert_allclose(got, by_hand - math.log(L1), rtol=1e-13)
     # many draws: the Monte Carlo estimate approaches the quadrature value
     _, bound = exact_1d()
-    many = dequantized_log_likelihood(Beta1D(), X, L1, n_draws=20000, random_state=0)
-    assert_allclose(many, bound, atol=0.02)
+    # (20,000 draws per level: 2,000 copies of each image, 10 draws each)
+    many = dequantized_log_likelihood(
+        Beta1D(), np.tile(X, (2000, 1)), L1, n_draws=10, random_state=0
+    )
+    assert_allclose(many.reshape(2000, L1).mean(axis=0), bound, atol=0.02)
 
 
 def test_1d_bits_per_pixel_of_the_bound():
@@ -207,7 +210,11 @@ def test_2x2_the_bound_lies_below_the_exact_value_for_all_81_images():
     gap = log_P - bound
     assert np.all(gap > 1e-4), gap.min()
     # and the Monte Carlo estimate of genlab agrees with the quadrature
-    estimate = dequantized_log_likelihood(DENSITY, IMAGES, L2, n_draws=3000, random_state=0)
+    # (3,000 draws per image: 100 copies of each, 30 draws each)
+    estimate = dequantized_log_likelihood(
+        DENSITY, np.tile(IMAGES, (100, 1)), L2, n_draws=30, random_state=0
+    )
+    estimate = estimate.reshape(100, len(IMAGES)).mean(axis=0)
     assert_allclose(estimate, bound, atol=0.03)
     assert np.mean(estimate) < np.mean(log_P)
 
@@ -306,3 +313,40 @@ def test_digits_split_is_the_choosing_chapters_split():
     )
     assert_array_equal(X_test, X_test_chapter * 16)
     assert_array_equal(y_test, y_test_chapter)
+
+
+# ------------------------------------------- the importance-sampling estimate
+def test_1d_importance_estimate_tightens_towards_the_exact_value():
+    log_P, bound = exact_1d()
+    X = np.arange(L1)[:, None]
+    K = 7
+    iw = dequantized_log_likelihood(
+        Beta1D(), X, L1, n_draws=K, random_state=3, average="probability"
+    )
+    u = np.random.default_rng(3).uniform(size=(K, L1, 1))
+    densities = np.array([BETA.pdf((X[:, 0] + u[k, :, 0]) / L1) for k in range(K)])
+    assert_allclose(iw, np.log(densities.mean(axis=0) / L1), rtol=1e-13)
+    jensen = dequantized_log_likelihood(Beta1D(), X, L1, n_draws=K, random_state=3)
+    assert np.all(iw >= jensen)  # log-mean-exp >= mean-log, draw by draw
+    # with many draws the estimate reaches log P(x), beyond the Jensen bound
+    many = dequantized_log_likelihood(
+        Beta1D(), X, L1, n_draws=20000, random_state=0, average="probability"
+    )  # (one call per draw: 4 rows each, a few seconds)
+    assert_allclose(many, log_P, atol=5e-3)
+    assert np.all(many > bound + 1e-3)
+    # one draw: both are the same number
+    one = [
+        dequantized_log_likelihood(Beta1D(), X, L1, n_draws=1, average=a)
+        for a in ("log", "probability")
+    ]
+    assert_allclose(one[0], one[1], rtol=1e-14)
+
+
+def test_importance_estimate_is_exact_for_a_cell_constant_density():
+    table = np.random.default_rng(2).dirichlet(np.ones(L2**D2)).reshape((L2,) * D2)
+    got = dequantized_log_likelihood(
+        CellConstant(table, L2), IMAGES, L2, n_draws=3, average="probability"
+    )
+    assert_allclose(got, np.log(table[tuple(IMAGES.T)]), rtol=1e-12, atol=1e-13)
+    with pytest.raises(ValueError, match="average must be 'log' or 'probability'; got 'mean'"):
+        dequantized_log_likelihood(CellConstant(table, L2), IMAGES, L2, average="mean")
