@@ -354,3 +354,24 @@ def test_prediction_time_checks(estimator):
         model.sample(0)
     with pytest.raises(ValueError, match="n_samples is too large"):
         model.sample(10**12)
+
+
+def test_grid_search_scores_are_the_held_out_log_likelihoods():
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    X = toy_data(90, seed=11)
+    folds = KFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(
+        CategoricalMixture(n_levels=L, random_state=0), {"n_components": [1, 2, 3]}, cv=folds
+    ).fit(X)
+    for i, k in enumerate([1, 2, 3]):
+        by_hand = [
+            CategoricalMixture(k, n_levels=L, random_state=0)
+            .fit(X[train])
+            .score_samples(X[test])
+            .mean()
+            for train, test in folds.split(X)
+        ]
+        assert search.cv_results_["mean_test_score"][i] == pytest.approx(
+            np.mean(by_hand), rel=1e-13
+        )
