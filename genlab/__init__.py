@@ -28,6 +28,12 @@ book that introduces it. The modules are small and follow the book:
 ``genlab.vae_classifier``
     A conditional VAE as a generative classifier: importance-sampled log-likelihoods
     (PyTorch; import it explicitly, like ``genlab.vae``).
+``genlab.discrete``
+    Exact models of discrete images: independent categorical pixels and a mixture of
+    them fitted by EM.
+``genlab.likelihood``
+    The likelihood yardstick: bits per pixel, uniform dequantization (a lower bound on
+    a continuous density's discrete log-likelihood), the digits' fixed split.
 ``genlab.source``
     Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``
@@ -54,6 +60,8 @@ The estimators (scikit-learn's conventions: ``fit``, ``get_params``, ``set_param
 ``hmm.CategoricalHMM``                       Hidden Markov models
 ``hmm.GaussianHMM``                          Hidden Markov models
 ``vae_classifier.ConditionalVAEClassifier``  Choosing a generative model
+``discrete.IndependentCategorical``          Choosing a generative model
+``discrete.CategoricalMixture``              Choosing a generative model
 ==========================================  ==================================================
 
 The PyTorch models of ``genlab.vae`` (``Autoencoder``, ``VAE``, ``ConditionalVAE``) are
@@ -73,8 +81,10 @@ if TYPE_CHECKING:
         calibration,
         cluster,
         datasets,
+        discrete,
         gaussian,
         hmm,
+        likelihood,
         mixture,
         naive_bayes,
         numerics,
@@ -89,8 +99,10 @@ __all__ = [
     "calibration",
     "cluster",
     "datasets",
+    "discrete",
     "gaussian",
     "hmm",
+    "likelihood",
     "mixture",
     "naive_bayes",
     "numerics",

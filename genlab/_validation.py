@@ -676,3 +676,51 @@ def check_is_fitted(estimator: object, attributes: Iterable[str]) -> None:
             f"this {type(estimator).__name__} is not fitted yet (missing {missing}); "
             "call fit first"
         )
+
+
+def check_levels(X: ArrayLike, n_levels: int, *, name: str = "X") -> NDArray[np.intp]:
+    """Check that ``X`` holds discrete levels: integers in ``0 .. n_levels - 1``.
+
+    Introduced in the chapter "Choosing a generative model" (the likelihood yardstick of
+    the 8x8 digits, whose pixels take the 17 levels 0..16).
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Integer-valued entries (of any numeric dtype: ``3.0`` is level 3).
+    n_levels : int
+        The number of levels L; the allowed values are 0, 1, ..., L - 1.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    ndarray of intp, shape (n_samples, n_features)
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite 2-D numeric array, or has an entry that is not an
+        integer, is negative, or is ``n_levels`` or more.
+    """
+    L = check_count(n_levels, name="n_levels", minimum=1)
+    arr = check_array(X, name=name)
+    fractional = arr != np.round(arr)
+    if np.any(fractional):
+        first = float(arr[fractional][0])
+        raise ValueError(
+            f"{name} must hold integer levels 0..{L - 1}; it has {int(fractional.sum())} "
+            f"non-integer entr{'y' if fractional.sum() == 1 else 'ies'} (first: {first:g})"
+        )
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < 0:
+        raise ValueError(
+            f"{name} has negative levels (smallest {lo:g}); levels must be integers in "
+            f"0..{L - 1} (n_levels={L})"
+        )
+    if hi >= L:
+        raise ValueError(
+            f"{name} has levels up to {hi:g}, but n_levels={L} allows only 0..{L - 1}; "
+            "pass a larger n_levels or rescale the data"
+        )
+    return np.ascontiguousarray(arr.astype(np.intp))

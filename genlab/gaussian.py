@@ -639,8 +639,8 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
 
     .. math::
 
-        \mu = \frac1k \sum_{i=1}^k x_i, \qquad
-        \Sigma = \frac{1}{k - \text{ddof}} \sum_{i=1}^k (x_i - \mu)(x_i - \mu)^\top,
+        \mu = \frac1n \sum_{i=1}^n x_i, \qquad
+        \Sigma = \frac{1}{n - \text{ddof}} \sum_{i=1}^n (x_i - \mu)(x_i - \mu)^\top,
 
     or build it from known parameters with :meth:`from_parameters`.
 
@@ -649,8 +649,9 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
     Parameters
     ----------
     ddof : {0, 1}, default 0
-        Divide the scatter matrix by ``k - ddof``: 0 is maximum likelihood (the paper's
-        ``1/k``), 1 the unbiased sample covariance (``np.cov``'s default).
+        Divide the scatter matrix by ``n - ddof`` (``n`` samples): 0 is maximum likelihood
+        (the paper's ``1/k``, its k being our n), 1 the unbiased sample covariance
+        (``np.cov``'s default).
     reg_covar : float, default 0.0
         Added to the diagonal of the fitted covariance. A positive value makes a
         singular covariance (fewer samples than dimensions, a constant feature) usable.
@@ -700,16 +701,16 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         """Fit to rows that are already validated (finite, 2-D)."""
         check_squared_distances_finite(X_)
         reg = float(self.reg_covar)
-        k, d = X_.shape
-        if k <= d and reg == 0:
+        n, d = X_.shape
+        if n <= d and reg == 0:
             raise ValueError(
-                f"X has {k} samples in {d} dimensions: a covariance estimated from at most "
+                f"X has {n} samples in {d} dimensions: a covariance estimated from at most "
                 "as many samples as dimensions is singular; use more samples or reg_covar > 0"
             )
         self.mean_ = X_.mean(axis=0)
         deviations = X_ - self.mean_
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
-            self.covariance_ = deviations.T @ deviations / (k - self.ddof) + reg * np.eye(d)
+            self.covariance_ = deviations.T @ deviations / (n - self.ddof) + reg * np.eye(d)
         check_variances_representable(deviations)
         self._set_factors(cholesky_factor(self.covariance_, name="the fitted covariance"))
         return self

@@ -91,7 +91,7 @@ def test_the_densities_are_not_probabilities_of_belonging():
 
 
 def test_unbiased_covariance_changes_the_numbers():
-    # With divisor k - 1 (np.cov's default) instead of the paper's 1/k (Eq. 23):
+    # With divisor n - 1 (np.cov's default) instead of the paper's 1/n (its 1/k, Eq. 23):
     d0 = MultivariateNormal(ddof=1).fit(X0).pdf(X_NEW)
     d1 = MultivariateNormal(ddof=1).fit(X1).pdf(X_NEW)
     assert d0 == pytest.approx(0.254358, rel=1e-5)

@@ -24,7 +24,8 @@ def test_source_is_the_functions_own_lines_without_the_docstring():
     body = [line for line in file_lines[start - 1 : start - 1 + len(lines)]]
     assert all(line in body for line in shown)
     assert '"""' not in code and "Parameters" not in code
-    assert "return _forward(" in code
+    # ... to the function's own last line, and nothing after it
+    assert shown[-1] == lines[-1].rstrip("\n") and shown[-1].startswith("    return ")
 
 
 def test_docstring_is_kept_on_request():
