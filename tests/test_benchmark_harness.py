@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks.harness import Comparison, compare, write_results
+from genlab.benchmarks.harness import Comparison, compare, write_results
 
 
 def max_abs(a, b):

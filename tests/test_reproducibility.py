@@ -21,6 +21,17 @@ from genlab import reproducibility
 from genlab.reproducibility import FORBIDDEN, PINNED_ENVIRONMENT, pinned_environment
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def root_conftest(request):
+    """The repository's conftest.py, as pytest loaded it (``tests/conftest.py`` is another
+    module named ``conftest``, so ``from conftest import ...`` would find that one)."""
+    module = request.config.pluginmanager.get_plugin(str(ROOT / "conftest.py"))
+    assert module is not None and hasattr(module, "foreign_machine_environment")
+    return module
+
+
 X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 
 # Trains a small VAE for a few epochs and prints a hash of its weights, the loss's exact
@@ -170,12 +181,8 @@ def test_mkl_runs_its_compatible_code_path():
 
 
 @pytest.mark.skipif(not X86_64, reason="the foreign-machine perturbation is for x86-64")
-def test_pinned_training_is_identical_on_a_foreign_machine_and_the_pins_matter():
-    sys.path.insert(0, str(ROOT))
-    try:
-        from conftest import foreign_machine_environment
-    finally:
-        sys.path.remove(str(ROOT))
+def test_pinned_training_is_identical_on_a_foreign_machine_and_the_pins_matter(root_conftest):
+    foreign_machine_environment = root_conftest.foreign_machine_environment
     pinned = run_training(pinned_environment(without_pins()))
     foreign = run_training(pinned_environment(without_pins() | foreign_machine_environment()))
     assert foreign == pinned
@@ -210,14 +217,11 @@ np.savez(sys.argv[1], **results)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD is Linux's")
-def test_foreign_kernels_move_numpys_last_bits_and_nothing_else(tmp_path):
+def test_foreign_kernels_move_numpys_last_bits_and_nothing_else(tmp_path, root_conftest):
     import numpy as np
 
-    sys.path.insert(0, str(ROOT))
-    try:
-        from conftest import build_foreign_kernels, numpy_dispatched_features
-    finally:
-        sys.path.remove(str(ROOT))
+    build_foreign_kernels = root_conftest.build_foreign_kernels
+    numpy_dispatched_features = root_conftest.numpy_dispatched_features
     library = build_foreign_kernels()
     # As in the portability pass: NumPy on its baseline, so that its exp, log, ... call the
     # C library (on an AVX-512 processor NumPy's own AVX-512 code computes them otherwise,

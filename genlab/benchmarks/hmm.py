@@ -10,14 +10,16 @@ differ, proof that they are exactly tied) are checked equal before timing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hmmlearn import hmm as hmmlearn
 
-from benchmarks.harness import Comparison, compare
+from genlab.benchmarks.harness import Comparison, compare
 from genlab.hmm import CategoricalHMM, GaussianHMM
 
 
-def gaussian_models(K: int, d: int, n_iter: int, seed: int = 0):
+def gaussian_models(K: int, d: int, n_iter: int, seed: int = 0) -> Any:
     rng = np.random.default_rng(seed)
     params = {
         "startprob_": rng.dirichlet(np.ones(K)),
@@ -26,7 +28,7 @@ def gaussian_models(K: int, d: int, n_iter: int, seed: int = 0):
         "covars_": rng.uniform(0.5, 2.0, size=(K, d)),
     }
 
-    def make(cls, **kw):
+    def make(cls: Any, **kw: Any) -> Any:
         model = cls(K, covariance_type="diag", init_params="", n_iter=n_iter, tol=0.0, **kw)
         for name, value in params.items():
             setattr(model, name, value.copy())
@@ -38,7 +40,7 @@ def gaussian_models(K: int, d: int, n_iter: int, seed: int = 0):
     )
 
 
-def categorical_models(K: int, M: int, n_iter: int, seed: int = 0):
+def categorical_models(K: int, M: int, n_iter: int, seed: int = 0) -> Any:
     rng = np.random.default_rng(seed)
     params = {
         "startprob_": rng.dirichlet(np.ones(K)),
@@ -46,7 +48,7 @@ def categorical_models(K: int, M: int, n_iter: int, seed: int = 0):
         "emissionprob_": rng.dirichlet(np.ones(M), size=K),
     }
 
-    def make(cls, **kw):
+    def make(cls: Any, **kw: Any) -> Any:
         model = cls(K, init_params="", n_iter=n_iter, tol=0.0, **kw)
         for name, value in params.items():
             setattr(model, name, value.copy())
@@ -58,7 +60,7 @@ def categorical_models(K: int, M: int, n_iter: int, seed: int = 0):
     )
 
 
-def path_log_probability(model, X, lengths, path) -> float:
+def path_log_probability(model: Any, X: Any, lengths: Any, path: Any) -> float:
     """log p(path, X) under an hmmlearn model: start, transitions and emissions."""
     X, path = np.asarray(X), np.asarray(path)
     if hasattr(model, "emissionprob_"):
@@ -78,19 +80,27 @@ def path_log_probability(model, X, lengths, path) -> float:
     return total
 
 
-def gap(a, b) -> float:
+def gap(a: Any, b: Any) -> float:
     return float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))
 
 
-def suite(label, ours, theirs, X, lengths, sizes, full) -> list[Comparison]:
+def suite(
+    label: str,
+    ours: Any,
+    theirs: Any,
+    X: Any,
+    lengths: Any,
+    sizes: dict[str, Any],
+    full: bool,
+) -> list[Comparison]:
     """score, decode and 20 Baum-Welch iterations for one pair of model factories."""
     repeats = 5 if full else 3
     our_model, their_model = ours(), theirs()
 
-    def relative(a, b):
-        return abs(a - b) / abs(b)
+    def relative(a: Any, b: Any) -> float:
+        return float(abs(a - b) / abs(b))
 
-    def same_or_tied_paths(a, b):
+    def same_or_tied_paths(a: Any, b: Any) -> float:
         """The relative difference of the best paths' log-probabilities; where the two
         state paths differ, also of the two paths' own log-probabilities (recomputed
         here), so that only an exact tie (equally probable paths, broken differently)
@@ -105,7 +115,7 @@ def suite(label, ours, theirs, X, lengths, sizes, full) -> list[Comparison]:
             gap = max(gap, tie)
         return gap
 
-    def fitted(make):
+    def fitted(make: Any) -> Any:
         model = make().fit(X, lengths)
         if hasattr(model, "means_"):
             covars = np.asarray(model.covars_)

@@ -7,14 +7,16 @@ checked equal before timing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
 
-from benchmarks.harness import Comparison, compare
+from genlab.benchmarks.harness import Comparison, compare
 from genlab.gaussian import GaussianClassifier
 
 
-def data(n: int, d: int, k: int, seed: int = 0):
+def data(n: int, d: int, k: int, seed: int = 0) -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, k, size=n)
     centers = rng.normal(scale=2.0, size=(k, d))

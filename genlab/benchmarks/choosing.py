@@ -24,7 +24,7 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from benchmarks.harness import machine
+from genlab.benchmarks.harness import machine
 from genlab.gaussian import GaussianClassifier
 from genlab.mixture import GaussianMixtureClassifier
 from genlab.naive_bayes import GaussianNB

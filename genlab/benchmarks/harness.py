@@ -74,7 +74,8 @@ def compare(
     gap = float(discrepancy(ours(), peer()))  # also serves as the warm-up run
     if not gap <= tolerance:
         raise AssertionError(f"{name}: results differ by {gap:.3e} > {tolerance:.1e}; not timed")
-    ours_times, peer_times = [], []
+    ours_times: list[float] = []
+    peer_times: list[float] = []
     for _ in range(repeats):
         for fn, times in ((ours, ours_times), (peer, peer_times)):
             start = time.perf_counter()

@@ -17,26 +17,27 @@ short fit shows whatever set-up either side still does.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.mixture import GaussianMixture as SklearnGMM
 
-from benchmarks.harness import Comparison, compare
+from genlab.benchmarks.harness import Comparison, compare
 from genlab.mixture import ConvergenceWarning, GaussianMixture
 
 N_ITER = 20
 SHORT_FITS = (1, 10, 100)
 
 
-def data(n: int, d: int, k: int, seed: int = 0):
+def data(n: int, d: int, k: int, seed: int = 0) -> Any:
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, k, size=n)
     centers = rng.normal(scale=4.0, size=(k, d))
     return centers[labels] + rng.normal(size=(n, d)) * rng.uniform(0.5, 1.5, size=(k, d))[labels]
 
 
-def starting_point(X: np.ndarray, k: int, covariance_type: str):
+def starting_point(X: np.ndarray, k: int, covariance_type: str) -> Any:
     d = X.shape[1]
     means = X[np.random.default_rng(1).choice(len(X), k, replace=False)]
     precisions = np.array([np.eye(d)] * k) if covariance_type == "full" else np.ones((k, d))
@@ -49,7 +50,7 @@ def starting_point(X: np.ndarray, k: int, covariance_type: str):
     }
 
 
-def fitter(cls, X, k, covariance_type, n_iter):
+def fitter(cls: Any, X: Any, k: int, covariance_type: str, n_iter: int) -> Any:
     kw = {
         "n_components": k,
         "covariance_type": covariance_type,
@@ -58,7 +59,7 @@ def fitter(cls, X, k, covariance_type, n_iter):
         **starting_point(X, k, covariance_type),
     }
 
-    def fit():
+    def fit() -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", SklearnConvergenceWarning)

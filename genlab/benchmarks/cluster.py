@@ -15,10 +15,12 @@ construction and ``fit``, validation included, on both sides.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.cluster import KMeans as SklearnKMeans
 
-from benchmarks.harness import Comparison, compare
+from genlab.benchmarks.harness import Comparison, compare
 from genlab.cluster import KMeans, kmeans_plusplus
 
 
@@ -30,12 +32,14 @@ def data(n: int, d: int, k: int, seed: int = 0) -> np.ndarray:
     return np.asarray(centers[labels] + rng.normal(size=(n, d)))
 
 
-def discrepancy(ours: tuple, theirs: tuple) -> float:
+def discrepancy(ours: tuple[Any, ...], theirs: tuple[Any, ...]) -> float:
     """Largest difference of centres and relative inertia; infinite if labels differ."""
     (labels, centers, inertia, n_iter), (labels_, centers_, inertia_, n_iter_) = ours, theirs
     if n_iter != n_iter_ or not np.array_equal(labels, labels_):
         return float("inf")
-    return max(float(np.max(np.abs(centers - centers_))), abs(inertia - inertia_) / inertia_)
+    return max(
+        float(np.max(np.abs(centers - centers_))), float(abs(inertia - inertia_) / inertia_)
+    )
 
 
 def run(full: bool = True) -> list[Comparison]:
@@ -45,11 +49,11 @@ def run(full: bool = True) -> list[Comparison]:
     results = []
     for max_iter in (10, 100):
 
-        def ours(max_iter: int = max_iter) -> tuple:
+        def ours(max_iter: int = max_iter) -> tuple[Any, ...]:
             km = KMeans(k, init=start, max_iter=max_iter, tol=0.0).fit(X)
             return km.labels_, km.cluster_centers_, km.inertia_, km.n_iter_
 
-        def theirs(max_iter: int = max_iter) -> tuple:
+        def theirs(max_iter: int = max_iter) -> tuple[Any, ...]:
             km = SklearnKMeans(
                 k, init=start, n_init=1, max_iter=max_iter, tol=0.0, algorithm="lloyd"
             ).fit(X)

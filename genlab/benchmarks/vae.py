@@ -14,12 +14,14 @@ loss from logits (one fused, stable kernel instead of a sigmoid then a log) and 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmarks.harness import Comparison, compare
+from genlab.benchmarks.harness import Comparison, compare
 from genlab.vae import VAE, negative_elbo, train
 
 
@@ -34,7 +36,7 @@ class ReferenceVAE(nn.Module):
         self.fc3 = nn.Linear(2, 400)
         self.fc4 = nn.Linear(400, 784)
 
-    def forward(self, x, eps=None):
+    def forward(self, x: Any, eps: Any = None) -> Any:
         h1 = F.relu(self.fc1(x))
         mu, logvar = self.fc21(h1), self.fc22(h1)
         std = torch.exp(0.5 * logvar)
@@ -42,13 +44,13 @@ class ReferenceVAE(nn.Module):
         return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
 
 
-def reference_loss(recon_x, x, mu, logvar):
+def reference_loss(recon_x: Any, x: Any, mu: Any, logvar: Any) -> Any:
     bce = F.binary_cross_entropy(recon_x, x, reduction="sum")
     kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
     return bce + kld
 
 
-def reference_epoch(model, data, optimizer, batch_size=128):
+def reference_epoch(model: Any, data: Any, optimizer: Any, batch_size: int = 128) -> Any:
     model.train()
     order = torch.randperm(len(data))
     for start in range(0, len(data), batch_size):

@@ -6,18 +6,20 @@ BernoulliNB on 50k x 2k counts. ``full=False`` runs reduced sizes for the book.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn import naive_bayes as skl
 
-from benchmarks.harness import Comparison, compare
 from genlab import naive_bayes as gl
+from genlab.benchmarks.harness import Comparison, compare
 
 
 def max_abs(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)))
 
 
-def gaussian_data(n: int, d: int, k: int, seed: int = 0):
+def gaussian_data(n: int, d: int, k: int, seed: int = 0) -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, k, size=n)
     centers = rng.normal(scale=2.0, size=(k, d))
@@ -25,14 +27,14 @@ def gaussian_data(n: int, d: int, k: int, seed: int = 0):
     return X, y
 
 
-def count_data(n: int, d: int, k: int, seed: int = 0):
+def count_data(n: int, d: int, k: int, seed: int = 0) -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, k, size=n)
     rates = rng.gamma(0.3, 1.0, size=(k, d))
     return rng.poisson(rates[y]).astype(np.float64), y
 
 
-def fit_predict(model_cls, X, y, **kw):
+def fit_predict(model_cls: Any, X: Any, y: Any, **kw: Any) -> Any:
     return lambda: model_cls(**kw).fit(X, y).predict_log_proba(X)
 
 
