@@ -52,9 +52,11 @@ test: $(STAMP) $(MATHJAX) $(MNIST)  ## run every test: lint, types, unit, notebo
 	scripts/ensure_system_deps.sh chromium cc
 	$(MAKE) --no-print-directory lint typecheck pytest portability
 
+# actionlint checks the instructors' GitHub workflow, which cannot run here.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check genlab tests benchmarks scripts conftest.py
-	$(VENV)/bin/ruff format --check genlab tests benchmarks scripts conftest.py
+	$(VENV)/bin/ruff check genlab tests scripts conftest.py
+	$(VENV)/bin/ruff format --check genlab tests scripts conftest.py
+	$(VENV)/bin/actionlint .github/workflows/book.yml
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -68,12 +70,21 @@ portability: $(STAMP)  ## the notebooks again, as if on another course machine
 execute: $(STAMP) $(MNIST)  ## re-execute every notebook in place (authors: after changing code or text)
 	$(PY) scripts/execute_notebooks.py
 
-lab: $(STAMP) $(MNIST)  ## open the notebooks in JupyterLab with working widgets
-	$(PY) -m pip install --quiet -e ".[lab]"
-	$(PINNED) $(VENV)/bin/jupyter lab --notebook-dir=book
+# JupyterLab and jupyterlab-myst (the [lab] extra, also part of [test]), installed once with the
+# versions of constraints.txt; again only when pyproject.toml or constraints.txt change.
+LAB_STAMP := $(VENV)/.lab-installed
+# Jupyter refuses to start as root without --allow-root; containers and course VMs run as root.
+LAB_ARGS := --notebook-dir=book $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: $(STAMP)  ## run the full-size benchmarks side by side with the peer libraries
-	$(PINNED) $(PY) -m benchmarks
+$(LAB_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab]"
+	touch $@
+
+lab: $(LAB_STAMP) $(MNIST)  ## open the notebooks in JupyterLab with working widgets and MyST
+	$(PINNED) $(VENV)/bin/jupyter lab $(LAB_ARGS)
+
+bench: $(STAMP)  ## run the full-size benchmarks side by side with the peer libraries (writes genlab/data/records/)
+	$(PINNED) $(PY) -m genlab.benchmarks
 
 constraints: $(STAMP)  ## record the exact versions of the current environment
 	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable \

@@ -11,8 +11,10 @@ Introduced in the book's chapter "What is a generative model?"
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -28,8 +30,10 @@ __all__ = [
     "MARKERS",
     "OKABE_ITO",
     "TOL_MUTED",
+    "Explorer",
     "animation_html",
     "class_color",
+    "explore",
     "gaussian_ellipse",
     "image_grid",
     "plot_confusion_matrix",
@@ -329,7 +333,9 @@ def plot_reliability(
     return ax
 
 
-def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -> str:
+def animation_html(
+    anim: Animation, *, name: str, fps: int = 1, dpi: int = 72, alt: str = ""
+) -> str:
     """A self-contained, offline, reproducible HTML player for a matplotlib animation.
 
     Introduced in the chapter "Gaussian mixtures and the EM algorithm". The rendered book
@@ -338,6 +344,12 @@ def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -
     (a request leaving the book's host) and names its JavaScript object with a random
     id (so the output changes on every run). This helper removes the link, replaces the
     icons with text symbols and uses ``name`` as the id.
+
+    The player needs JavaScript, which JupyterLab runs only in a trusted notebook (one the
+    reader ran or trusted, not one just downloaded). So that an untrusted notebook shows no
+    broken image, the player's image starts at the first frame, and a note above it says
+    how to get the buttons working; the player's script removes the note, so the rendered
+    book and a trusted notebook never show it.
 
     Parameters
     ----------
@@ -348,6 +360,8 @@ def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -
         Frames per second when playing.
     dpi : int
         Resolution of the embedded frames (they make up most of the HTML's size).
+    alt : str
+        Alternative text of the player's image.
 
     Returns
     -------
@@ -365,9 +379,35 @@ def animation_html(anim: Animation, *, name: str, fps: int = 1, dpi: int = 72) -
         html = html.replace(random_id, name)
     for icon, symbol in _BUTTON_SYMBOLS.items():
         html = html.replace(f'<i class="{icon}"></i>', symbol)
+    html = _works_untrusted(html, name, alt)
     if re.search(r"https?://", html):
         raise RuntimeError("the animation HTML still refers to an outside address")
     return html
+
+
+#: Shown above an animation where its script does not run (an untrusted notebook).
+ANIMATION_UNTRUSTED_NOTE: Final[str] = (
+    "The buttons of this animation need JavaScript, which JupyterLab runs only in a trusted"
+    " notebook: run this cell, or trust the notebook (Command Palette: Trust Notebook)."
+    " Until then the first frame is shown."
+)
+
+
+def _works_untrusted(html: str, name: str, alt: str) -> str:
+    """Start the player's image at its first frame and add the note its script removes."""
+    first = re.search(r'frames\[0\] = "(data:image/png;base64,[^"]*)"', html)
+    img = f'<img id="_anim_img{name}">'
+    if first is None or html.count(img) != 1:
+        raise RuntimeError("matplotlib's animation HTML has changed: no first frame or image")
+    src = first.group(1).replace("\\\n", "")
+    html = html.replace(img, f'<img id="_anim_img{name}" src="{src}" alt="{escape(alt)}">')
+    note = f'<p id="{name}_untrusted"><em>{ANIMATION_UNTRUSTED_NOTE}</em></p>'
+    html = html.replace('<div class="animation">', note + '\n<div class="animation">', 1)
+    remove = f'document.getElementById("{name}_untrusted").remove();'
+    instantiate = "setTimeout(function() {"
+    if html.count(instantiate) != 1:
+        raise RuntimeError("matplotlib's animation HTML has changed: no instantiation")
+    return html.replace(instantiate, f"{remove}\n    {instantiate}")
 
 
 def gaussian_ellipse(
@@ -483,3 +523,131 @@ def scatter_codes(
     ax.set(xlabel="$z_1$", ylabel="$z_2$")
     if title is not None:
         ax.set_title(title)
+
+
+#: What a stored notebook shows for an explorer before it is run: one readable line.
+EXPLORER_HINT: Final[str] = (
+    "Interactive explorer ({names}): run this cell in JupyterLab to get the sliders."
+)
+
+
+class Explorer:
+    """Sliders and the figure they redraw, with a readable text form.
+
+    Introduced in the chapter "What is a generative model?"; every chapter's explorer is one.
+    Build it with :func:`explore`. In JupyterLab it shows as the controls above the
+    figure that ``draw`` returns for their values, redrawn whenever one moves. Wherever there
+    are no widgets (a stored notebook opened before it is run, a terminal, nbval) its
+    text form is one line, such as "Interactive explorer (x1, x2): run this cell in
+    JupyterLab to get the sliders.", instead of ``ipywidgets.interact``'s
+    ``interactive(children=(FloatSlider(...``.
+
+    The figure is sent to the browser as a PNG inside an ``ipywidgets.Image``, never as a
+    display output: the cell's only output is the explorer itself, the same on every run, so
+    strict nbval compares it like any other output.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values)`` draws one figure for the controls' values (keyword arguments
+        named as the controls) and returns its ``matplotlib.figure.Figure``; the explorer
+        saves it as a PNG and closes it.
+    alt : str
+        Alternative text of the figure (the image's tooltip).
+    **controls : ipywidgets value widgets
+        The sliders (or any widgets with a ``value``), by the name of ``draw``'s argument
+        they set. A control without a description is labelled with its name.
+
+    Attributes
+    ----------
+    controls : dict of str to widget
+        The controls, in the given order.
+    image : ipywidgets.Image
+        The current figure, as PNG bytes in ``image.value``.
+    widget : ipywidgets.VBox
+        The controls above the image: what JupyterLab shows.
+    """
+
+    def __init__(self, draw: Callable[..., Figure], /, *, alt: str = "", **controls: Any) -> None:
+        import ipywidgets as widgets
+
+        if not callable(draw):
+            raise ValueError(f"draw must be a function returning a Figure; got {draw!r}")
+        if not controls:
+            raise ValueError("an explorer needs at least one control, e.g. x=FloatSlider(...)")
+        for name, control in controls.items():
+            if not isinstance(control, widgets.ValueWidget):
+                raise ValueError(
+                    f"control {name!r} must be an ipywidgets value widget (a slider, ...); "
+                    f"got {type(control).__name__}"
+                )
+            if hasattr(control, "description") and not control.description:
+                control.description = name
+        self._draw = draw
+        self.controls: dict[str, Any] = dict(controls)
+        self.image = widgets.Image(format="png", tooltip=alt or None)
+        self.widget = widgets.VBox([*self.controls.values(), self.image])
+        self.redraw()
+        for control in self.controls.values():
+            control.observe(lambda _change: self.redraw(), names="value")
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self) -> None:
+        """Draw the figure for the current values and show it (called on every change)."""
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        fig = self._draw(**self.values)
+        if not isinstance(fig, Figure):
+            raise ValueError(
+                f"draw must return the matplotlib Figure it drew; got {type(fig).__name__}"
+            )
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        self.image.value = buffer.getvalue()
+
+    def __repr__(self) -> str:
+        return EXPLORER_HINT.format(names=", ".join(self.controls))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs))
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+
+def explore(draw: Callable[..., Figure], /, *, alt: str = "", **controls: Any) -> Explorer:
+    """An interactive figure for JupyterLab: ``controls`` redraw ``draw``'s figure.
+
+    Introduced in the chapter "What is a generative model?". Use it as the last line of a
+    cell, in place of ``ipywidgets.interact``::
+
+        def draw(prior: float) -> Figure:
+            fig, ax = plt.subplots()
+            ...
+            return fig
+
+        explore(draw, prior=widgets.FloatSlider(value=0.4, min=0.05, max=0.95, step=0.05))
+
+    A stored notebook then shows one readable line for the cell until it is run (see
+    :class:`Explorer`), and strict nbval checks that line.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values)`` returns the ``matplotlib.figure.Figure`` for the controls' values.
+    alt : str
+        Alternative text of the figure.
+    **controls : ipywidgets value widgets
+        The controls, by the name of ``draw``'s argument they set.
+
+    Returns
+    -------
+    Explorer
+        Displayed as the controls and the figure where widgets work, as one line elsewhere.
+    """
+    return Explorer(draw, alt=alt, **controls)

@@ -6,7 +6,7 @@ for every page in the table of contents, checks that
 * it loads with no console error, no uncaught exception and no failed request;
 * no request leaves 127.0.0.1 (anything else is blocked and reported);
 * MathJax has rendered every formula (``mjx-container`` elements, no ``mjx-merror``);
-* every image has a non-zero size;
+* every image has a non-zero size, and no table or image is wider than the content column;
 * a chapter's notebook can be downloaded from its page;
 
 and that the "next" buttons lead from the landing page through every page in order. A
@@ -19,12 +19,6 @@ browser) is never used. Without Chromium the test is skipped, except under CI
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -67,36 +61,6 @@ def toc_pages() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    build = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_book.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, f"book build failed:\n{build.stdout}\n{build.stderr}"
-    handler = functools.partial(QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
 def browser(site: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
@@ -111,6 +75,40 @@ def browser(site: str) -> Iterator[object]:
 def is_local(url: str) -> bool:
     parsed = urlparse(url)
     return parsed.scheme in ("data", "blob", "about") or parsed.hostname == "127.0.0.1"
+
+
+# Every table and image inside the article, measured against the article's content width
+# (its clientWidth less its padding): a table that needs a horizontal scroll bar, or an image
+# wider than the column, hides part of itself from the reader. A table's scrollWidth counts
+# the columns that a scroll container would hide; hidden elements (a closed dropdown) have
+# width 0 and pass.
+TOO_WIDE_JS = """() => {
+  const column = document.querySelector('article.bd-article') || document.querySelector('article');
+  if (!column) return [['no article element', 0, 0]];
+  const style = getComputedStyle(column);
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  const limit = column.clientWidth - padding;
+  const out = [];
+  for (const el of column.querySelectorAll('table, img')) {
+    const width = Math.max(el.scrollWidth, Math.ceil(el.getBoundingClientRect().width));
+    if (width > limit + 1) {
+      const section = el.closest('section[id]');
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.tagName === 'IMG' ? ' ' + (el.alt || el.currentSrc).slice(0, 60) : '')
+        + (section ? ' in section #' + section.id : '');
+      out.push([name, width, Math.floor(limit)]);
+    }
+  }
+  return out;
+}"""
+
+# Pages with a known too-wide element, each with its reason; the test fails if one of them
+# fits again, so that the list cannot go stale.
+KNOWN_TOO_WIDE = {
+    # The recorded-run table has seven columns (743 px in 688 at a 1280 px window); the
+    # performance chapter, not this test's owner, is to split it.
+    "book/performance/performance": "seven-column benchmark table",
+}
 
 
 @pytest.mark.parametrize("page_path", toc_pages())
@@ -172,6 +170,15 @@ def test_page_renders_offline_without_errors(site: str, browser, page_path: str)
         assert link and link.endswith(".ipynb"), f"{page_path}: no notebook download button"
         response = page.request.get(f"{site}/{page_path}.html".rsplit("/", 1)[0] + "/" + link)
         assert response.ok and "cells" in response.json(), f"{page_path}: bad notebook download"
+
+    too_wide = page.evaluate(TOO_WIDE_JS)
+    if page_path in KNOWN_TOO_WIDE:  # strict: once fixed, the entry must go
+        assert too_wide, f"{page_path} fits its column now: remove it from KNOWN_TOO_WIDE"
+    else:
+        assert not too_wide, f"{page_path}: wider than the content column:\n" + "\n".join(
+            f"  {what} is {width} px wide in a {column} px column"
+            for what, width, column in too_wide
+        )
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{page_path.replace('/', '__')}.png"), full_page=True)

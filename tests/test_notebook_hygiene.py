@@ -3,8 +3,10 @@
 * executed top to bottom: every code cell has an execution count, 1, 2, 3, ... in order;
 * no error outputs and no widget state in the metadata (the book would fetch widget
   scripts from a CDN);
-* exactly the cells that display a live widget carry ``nbval-ignore-output`` (with a
-  comment saying why) and ``remove-output`` (the book shows a static figure instead);
+* a live explorer built with ``genlab.plotting.explore`` stores one readable line that nbval
+  compares, and carries ``remove-output`` (the book shows a static figure instead);
+* exactly the cells that display a raw ``ipywidgets.interact`` widget carry
+  ``nbval-ignore-output`` (with a comment saying why) and ``remove-output``;
 * every notebook is seeded and every figure cell ends with ``plt.show()``.
 """
 
@@ -51,10 +53,20 @@ def test_no_widget_state_and_widget_cells_tagged(path: Path) -> None:
     for i, cell in enumerate(code_cells(path)):
         tags = set(cell.get("metadata", {}).get("tags", []))
         source = "".join(cell["source"])
+        explorer = "from genlab.plotting import explore" in source
         shows_widget = "widgets.interact" in source or any(
             WIDGET_MIME in o.get("data", {}) for o in cell["outputs"]
         )
-        if shows_widget:
+        if explorer:
+            assert "remove-output" in tags, f"explorer cell {i}: tag remove-output"
+            assert "nbval-ignore-output" not in tags, (
+                f"explorer cell {i}: its stored line is compared; drop nbval-ignore-output"
+            )
+            texts = ["".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"]]
+            assert len(texts) == 1 and texts[0].startswith("Interactive explorer ("), (
+                f"explorer cell {i} stores {texts!r}, not the explorer's one line"
+            )
+        elif shows_widget:
             assert {"nbval-ignore-output", "remove-output"} <= tags, f"widget cell {i} untagged"
             assert "nbval-ignore-output" in source, (
                 f"widget cell {i}: add a comment saying why nbval ignores its output"
@@ -77,7 +89,7 @@ def test_seeded_and_plots_end_with_show(path: Path) -> None:
     for i, src in enumerate(sources):
         if "plt.subplots(" in src or "plt.figure(" in src:
             last = src.rstrip().splitlines()[-1].strip()
-            inside_widget_callback = "widgets.interact" in src
+            inside_widget_callback = "widgets.interact" in src or "explore(" in src
             animation_frames = "plt.close(" in src  # drawn into an HTML animation instead
             assert last == "plt.show()" or inside_widget_callback or animation_frames, (
                 f"figure cell {i} ends {last!r}"

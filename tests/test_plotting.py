@@ -86,7 +86,8 @@ def test_animation_html_is_offline_and_reproducible():
     assert first == second  # no random ids
     assert "http" not in first and '<i class="fa' not in first
     assert "demo_anim" in first and not re.search(r"[0-9a-f]{32}", first)
-    assert first.count("data:image/png;base64") == 3  # one embedded frame each
+    # one embedded frame each, and the first again as the image's start (shown untrusted)
+    assert first.count("data:image/png;base64") == 4
     with pytest.raises(ValueError, match="name must be an identifier"):
         animation_html(None, name="bad name")  # type: ignore[arg-type]
 
@@ -178,3 +179,153 @@ def test_reliability_diagram_draws_the_curve_of_reliability_curve():
     prob_true, prob_pred, _ = reliability_curve(correct, confidence)
     assert np.allclose(curve.get_xdata(), prob_pred) and np.allclose(curve.get_ydata(), prob_true)
     assert curve.get_label() == "model" and curve.get_color() == class_color(1)
+
+
+def test_animation_html_works_untrusted_and_the_script_removes_the_note():
+    """JupyterLab strips scripts from an untrusted notebook's HTML: the player's image must
+    already show a frame, and a note must say what to do; where scripts run, it goes."""
+    import base64
+    import html as html_lib
+    import io
+    import re
+
+    import matplotlib.animation as animation
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+
+    from genlab.plotting import ANIMATION_UNTRUSTED_NOTE, animation_html
+
+    colours = ["red", "blue"]
+    fig = plt.figure(figsize=(1, 1), dpi=40)
+    ax = fig.add_axes((0, 0, 1, 1), xticks=[], yticks=[])
+    anim = animation.FuncAnimation(fig, lambda i: ax.set_facecolor(colours[i]), frames=2)
+    page = animation_html(anim, name="sq", dpi=40, alt='a "square"')
+    plt.close(fig)
+    (img,) = re.findall(
+        r'<img id="_anim_imgsq" src="data:image/png;base64,([^"]+)" alt="([^"]*)">', page
+    )
+    assert html_lib.unescape(img[1]) == 'a "square"'
+    pixels = mpimg.imread(io.BytesIO(base64.b64decode(img[0])), format="png")  # PIL decodes
+    assert pixels.shape[:2] == (40, 40) and tuple(pixels[20, 20, :3]) == (1.0, 0.0, 0.0)
+    note = f'<p id="sq_untrusted"><em>{ANIMATION_UNTRUSTED_NOTE}</em></p>'
+    assert page.count(note) == 1 and page.index(note) < page.index('<div class="animation">')
+    script = page[page.rindex("<script") :]
+    assert 'document.getElementById("sq_untrusted").remove();' in script
+    assert "Trust Notebook" in ANIMATION_UNTRUSTED_NOTE
+
+
+def _solid(colour: str):
+    """A 1-inch figure filled with one colour (drawn at 40 dpi: 40 x 40 pixels)."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(1, 1), dpi=40, facecolor=colour)
+    return fig
+
+
+def _decoded(png: bytes):
+    import io
+
+    import matplotlib.image as mpimg
+
+    return mpimg.imread(io.BytesIO(png), format="png")  # PIL decodes it, not genlab
+
+
+def test_explorer_sends_the_drawn_figure_and_redraws_on_change():
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from genlab.plotting import Explorer, explore
+
+    calls = []
+
+    def draw(red: float, blue: int):
+        calls.append((red, blue))
+        return _solid((red, 0.0, blue / 2))
+
+    before = set(plt.get_fignums())
+    ex = explore(
+        draw,
+        alt="a square",
+        red=widgets.FloatSlider(value=1.0, min=0, max=1),
+        blue=widgets.IntSlider(0, 0, 2),
+    )
+    assert isinstance(ex, Explorer) and calls == [(1.0, 0)]
+    assert ex.values == {"red": 1.0, "blue": 0} and ex.image.tooltip == "a square"
+    pixels = _decoded(ex.image.value)
+    assert pixels.shape[:2] == (40, 40)
+    np.testing.assert_allclose(pixels[..., :3], np.broadcast_to([1.0, 0.0, 0.0], (40, 40, 3)))
+    ex.controls["blue"].value = 2
+    ex.controls["red"].value = 0.0
+    assert calls == [(1.0, 0), (1.0, 2), (0.0, 2)]
+    np.testing.assert_allclose(
+        _decoded(ex.image.value)[..., :3], np.broadcast_to([0.0, 0.0, 1.0], (40, 40, 3))
+    )
+    assert set(plt.get_fignums()) == before  # every figure closed: nothing else is shown
+    # the controls are labelled with their names, then the image, in one box
+    assert [c.description for c in ex.widget.children[:2]] == ["red", "blue"]
+    assert ex.widget.children[2] is ex.image
+
+
+def test_explorer_text_form_is_one_readable_line():
+    import ipywidgets as widgets
+    from IPython.core.formatters import DisplayFormatter
+
+    from genlab.plotting import explore
+
+    ex = explore(
+        lambda x1, x2: _solid("white"), x1=widgets.FloatSlider(), x2=widgets.FloatSlider()
+    )
+    hint = "Interactive explorer (x1, x2): run this cell in JupyterLab to get the sliders."
+    assert repr(ex) == hint
+    data, _ = DisplayFormatter().format(ex)  # what IPython stores as the cell's output
+    assert data["text/plain"] == hint and "\n" not in hint
+    view = data["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == ex.widget.model_id
+
+
+def test_explorer_rejects_bad_input():
+    import ipywidgets as widgets
+
+    from genlab.plotting import explore
+
+    with pytest.raises(ValueError, match="at least one control"):
+        explore(lambda: _solid("white"))
+    with pytest.raises(ValueError, match="control 'x' must be an ipywidgets value widget"):
+        explore(lambda x: _solid("white"), x=0.5)
+    with pytest.raises(ValueError, match="draw must be a function"):
+        explore(None, x=widgets.FloatSlider())  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError, match="must return the matplotlib Figure it drew; got NoneType"
+    ):
+        explore(lambda x: None, x=widgets.FloatSlider())
+
+
+@pytest.mark.slow
+def test_explorer_cell_has_one_output_the_same_on_every_run():
+    """In a real kernel with the inline backend, as nbval runs it: the cell's only output is
+    the explorer's line (no figure escapes as a display output), identical across runs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = (
+        "import ipywidgets as widgets\n"
+        "import matplotlib.pyplot as plt\n"
+        "from genlab.plotting import explore\n"
+        "def draw(a):\n"
+        "    fig, ax = plt.subplots(figsize=(2, 2))\n"
+        "    ax.plot([0, a])\n"
+        "    return fig\n"
+        "explore(draw, a=widgets.FloatSlider(value=1.0, min=0, max=2))"
+    )
+    runs = []
+    for _ in range(2):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+        runs.append(nb.cells[0].outputs)
+    for outputs in runs:
+        assert [o["output_type"] for o in outputs] == ["execute_result"]
+        assert outputs[0]["data"]["text/plain"] == (
+            "Interactive explorer (a): run this cell in JupyterLab to get the sliders."
+        )
+    assert runs[0][0]["data"]["text/plain"] == runs[1][0]["data"]["text/plain"]

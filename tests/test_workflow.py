@@ -1,0 +1,55 @@
+"""The instructors' GitHub workflow (.github/workflows/book.yml), which cannot run here.
+
+actionlint (also run by ``make lint``) checks it, and must reject a broken copy; the
+workflow runs the README's two commands on the course CI's Python and publishes the site
+the way Jupyter Book's guide does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+
+
+def actionlint() -> str:
+    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "actionlint"
+    )
+    if found is None:
+        pytest.fail("actionlint is missing: it is part of the [test] extra")
+    return found
+
+
+def test_actionlint_accepts_the_workflow_and_rejects_a_broken_one(tmp_path: Path) -> None:
+    ok = subprocess.run([actionlint(), str(WORKFLOW)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    broken = tmp_path / "book.yml"
+    broken.write_text(WORKFLOW.read_text().replace("needs: build", "needs: biuld"))
+    bad = subprocess.run([actionlint(), str(broken)], capture_output=True, text=True)
+    assert bad.returncode == 1 and 'needs job "biuld"' in bad.stdout
+
+
+def test_workflow_runs_the_readme_commands_and_publishes_pages() -> None:
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    build, deploy = flow["jobs"]["build"], flow["jobs"]["deploy"]
+    assert build["container"] == "python:3.11-bookworm"  # .ci/run's Python, on Debian
+    assert build["env"]["CI"] == "true"
+    runs = [s.get("run") for s in build["steps"]]
+    assert "make book" in runs and "make test" in runs
+    readme = (ROOT / "README.md").read_text()
+    assert "make book" in readme and "make test" in readme
+    uses = [s.get("uses", "") for s in build["steps"]]
+    (upload,) = [s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", "")]
+    assert upload["with"]["path"] == "_build/html" and uses.index(upload["uses"]) == len(uses) - 1
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert any("actions/deploy-pages" in s.get("uses", "") for s in deploy["steps"])
