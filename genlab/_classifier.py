@@ -31,8 +31,10 @@ from genlab._validation import (
     check_count,
     check_is_fitted,
     check_labels,
+    check_output_size,
     check_probability_vector,
     check_random_state,
+    check_sample_label,
     check_sample_weight,
 )
 from genlab.numerics import log_normalize
@@ -162,9 +164,13 @@ class GenerativeClassifier(ClassifierMixin, BaseEstimator, ABC):
         Parameters
         ----------
         n_samples : int
-            How many samples to draw.
+            How many samples to draw, >= 1 (not a bool or a float); a request whose
+            output would exceed ``genlab._validation.MAX_OUTPUT_BYTES`` (4 GiB) is
+            refused before anything is drawn.
         y : label, optional
-            Draw every sample from this class instead of from the prior.
+            Draw every sample from this class instead of from the prior: one label of
+            ``classes_`` (a scalar, of the classes' kind: not a list, and not a float for
+            integer classes).
         random_state : int, Generator or None
             Seed for reproducible samples.
 
@@ -181,13 +187,12 @@ class GenerativeClassifier(ClassifierMixin, BaseEstimator, ABC):
     ) -> tuple[NDArray[np.intp], np.random.Generator]:
         check_is_fitted(self, self._fitted_attributes)
         n_samples = check_count(n_samples, name="n_samples", minimum=1)
+        check_output_size((n_samples, self.n_features_in_), name="n_samples", what="the samples")
+        index = None if y is None else check_sample_label(y, self.classes_)
         rng = check_random_state(random_state)
-        if y is None:
+        if index is None:
             return rng.choice(len(self.classes_), size=n_samples, p=self._prior()), rng
-        where = np.nonzero(self.classes_ == y)[0]
-        if where.size == 0:
-            raise ValueError(f"y={y!r} is not one of the classes {self.classes_.tolist()}")
-        return np.full(n_samples, where[0]), rng
+        return np.full(n_samples, index), rng
 
     # ------------------------------------------------- shared fitting helpers
     @staticmethod

@@ -20,23 +20,29 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "MAX_OUTPUT_BYTES",
     "InvalidInputError",
+    "MissingFileError",
     "NotFittedError",
     "as_real_array",
     "check_array",
     "check_bool",
+    "check_classes",
     "check_consistent_length",
     "check_count",
     "check_is_fitted",
     "check_labels",
+    "check_levels",
     "check_nonnegative_counts",
     "check_output_size",
     "check_positive",
     "check_probability_vector",
     "check_random_state",
+    "check_sample_label",
     "check_sample_weight",
     "check_squared_distances_finite",
     "check_stochastic_matrix",
     "check_variances_representable",
+    "is_random_state",
+    "missing_file",
 ]
 
 
@@ -724,3 +730,135 @@ def check_levels(X: ArrayLike, n_levels: int, *, name: str = "X") -> NDArray[np.
             "pass a larger n_levels or rescale the data"
         )
     return np.ascontiguousarray(arr.astype(np.intp))
+
+
+def check_classes(classes: ArrayLike, *, name: str = "classes") -> NDArray[Any]:
+    """Check a declared list of class labels: 1-D, labels, each listed once.
+
+    The ``classes`` of ``partial_fit``: every class that will ever be seen. Like
+    :func:`check_labels` for ``y`` (integers, strings or other sortable values; a float
+    that is not an integer, NaN or infinity is refused), and each label may appear only
+    once (a repeat is almost always a mistake, such as passing ``y`` instead of
+    ``np.unique(y)``).
+
+    Parameters
+    ----------
+    classes : array_like of shape (n_classes,)
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,)
+        The labels, sorted.
+
+    Raises
+    ------
+    ValueError
+        If ``classes`` is None, not 1-D, empty, not labels, or lists a label twice.
+    """
+    if classes is None:
+        raise ValueError(f"{name} must be passed: the list of every class label")
+    if isinstance(classes, (str, bytes)):
+        raise ValueError(
+            f"{name} must be an array of class labels, one per class; got the single string "
+            f"{classes!r}: wrap it in a list"
+        )
+    labels = np.asarray(classes)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D array of class labels, shape (n_classes,); got shape "
+            f"{labels.shape}"
+        )
+    if labels.size == 0:
+        raise ValueError(f"{name} is empty; it must list every class label")
+    if labels.dtype.kind == "c" or (
+        labels.dtype.kind == "O" and any(isinstance(v, complex) for v in labels)
+    ):
+        raise ValueError(f"{name} has complex entries; class labels are integers or strings")
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)):
+            raise ValueError(f"{name} contains NaN or infinity; class labels must be finite")
+        if np.any(labels != np.round(labels)):
+            raise ValueError(
+                f"{name} holds non-integer floats ({labels[labels != np.round(labels)][:3]}"
+                "); class labels are integers or strings, not measurements"
+            )
+    if labels.dtype.kind == "O":
+        try:
+            np.unique(labels)
+        except TypeError as exc:
+            raise ValueError(f"{name}'s labels cannot be sorted (mixed types?): {exc}") from None
+    unique, counts = np.unique(labels, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(
+            f"{name} lists the label(s) {unique[counts > 1].tolist()} more than once; list "
+            "each class once (e.g. np.unique(y))"
+        )
+    return unique
+
+
+def check_sample_label(y: object, classes: NDArray[Any], *, name: str = "y") -> int:
+    """The index in ``classes`` of one requested class label (for ``sample(n, y=...)``).
+
+    Parameters
+    ----------
+    y : scalar
+        One class label, of the classes' kind: a float (or a bool) is not accepted for
+        integer or string classes, even where it compares equal (``1.0 == 1``).
+    classes : ndarray of shape (n_classes,)
+        The fitted classes.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    int
+        The position of ``y`` in ``classes``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not a single label, is of another kind than the classes, or is not
+        one of them.
+    """
+    known = classes.tolist()
+    if isinstance(y, np.ndarray) and y.ndim == 0:
+        y = y.item()
+    kind = classes.dtype.kind
+    if (
+        np.ndim(y) != 0  # type: ignore[arg-type]
+        or isinstance(y, (dict, set))
+        or (isinstance(y, bytes) and kind != "S")
+    ):
+        raise ValueError(
+            f"{name} must be one class label (one of {known}); got {type(y).__name__} "
+            f"{y!r}: to draw samples of several classes, call sample once per class"
+        )
+    if isinstance(y, (bool, np.bool_)) and kind != "b":
+        raise ValueError(f"{name} must be one of the classes {known}; got the boolean {y!r}")
+    if isinstance(y, (float, np.floating)) and kind not in "fc":
+        raise ValueError(
+            f"{name} must be one of the classes {known}; got the float {y!r} (the classes "
+            f"are {'integers' if kind in 'iu' else 'not floats'}: pass a label of their kind)"
+        )
+    where = np.nonzero(classes == y)[0]
+    if where.size == 0:
+        raise ValueError(f"{name}={y!r} is not one of the classes {known}")
+    return int(where[0])
+
+
+class MissingFileError(FileNotFoundError, ValueError):
+    """A file (or the folder for one) that does not exist.
+
+    A :class:`FileNotFoundError`, what Python's own file functions raise, and a
+    ``ValueError``, like every genlab input error; ``filename`` is the missing path and the
+    message says what was expected there.
+    """
+
+
+def missing_file(path: object, problem: str) -> MissingFileError:
+    """A :class:`MissingFileError` (errno ENOENT) for ``path``, saying ``problem``."""
+    import errno
+
+    return MissingFileError(errno.ENOENT, problem, str(path))

@@ -66,6 +66,7 @@ from genlab._validation import (
     check_count,
     check_is_fitted,
     check_labels,
+    check_output_size,
     check_random_state,
     check_squared_distances_finite,
     check_variances_representable,
@@ -851,6 +852,8 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         Parameters
         ----------
         n_samples : int
+            At least 1. A request whose samples would need more than
+            ``genlab._validation.MAX_OUTPUT_BYTES`` (4 GiB) is refused before any is drawn.
         random_state : int, Generator or None
 
         Returns
@@ -860,6 +863,7 @@ class MultivariateNormal(DensityMixin, BaseEstimator):
         if not hasattr(self, "cholesky_"):
             raise ValueError("this MultivariateNormal has no parameters yet; call fit first")
         n_samples = check_count(n_samples, name="n_samples", minimum=1)
+        check_output_size((n_samples, self.n_features_in_), name="n_samples", what="the samples")
         rng = check_random_state(random_state)
         eps = rng.standard_normal((int(n_samples), self.n_features_in_))
         return np.asarray(self.mean_ + eps @ self.cholesky_.T, dtype=np.float64)

@@ -48,6 +48,7 @@ from genlab._validation import (
     check_count,
     check_is_fitted,
     check_labels,
+    check_output_size,
     check_probability_vector,
     check_random_state,
     check_squared_distances_finite,
@@ -731,6 +732,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         n_samples : int
+            At least 1. A request whose samples would need more than
+            ``genlab._validation.MAX_OUTPUT_BYTES`` (4 GiB) is refused before any is drawn.
         random_state : int, Generator or None
             Defaults to the estimator's ``random_state``.
 
@@ -742,6 +745,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         check_is_fitted(self, ["means_"])
         n_samples = check_count(n_samples, name="n_samples", minimum=1)
+        check_output_size(
+            (n_samples, self.means_.shape[1] + 1), name="n_samples", what="the samples and labels"
+        )
         rng = check_random_state(self.random_state if random_state is None else random_state)
         labels = rng.choice(int(self.n_components), size=int(n_samples), p=self.weights_)
         d = self.n_features_in_

@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from genlab._base import FiniteInterval, Interval
 from genlab._classifier import GenerativeClassifier
 from genlab._validation import (
+    check_classes,
     check_count,
     check_labels,
     check_nonnegative_counts,
@@ -79,6 +80,8 @@ class _BaseNB(GenerativeClassifier):
             classes are required.
         sample_weight : array_like of shape (n_samples,), optional
             Non-negative weights, read as frequencies (a weight of 2 counts a sample twice).
+            Every class in ``y`` needs a positive total weight (a class whose samples all
+            weigh 0 is refused: leave its samples out instead).
 
         Returns
         -------
@@ -88,8 +91,12 @@ class _BaseNB(GenerativeClassifier):
         X_ = self._check_X(X, reset=True)
         labels = check_labels(y, len(X_), estimator=type(self).__name__)
         classes = np.unique(labels)
-        self._start(classes, X_)
-        self._partial(X_, labels, sample_weight)
+
+        def step() -> None:
+            self._start(classes, X_)
+            self._partial(X_, labels, sample_weight, every_class=True)
+
+        self._atomically(step)
         return self
 
     def partial_fit(
@@ -111,13 +118,25 @@ class _BaseNB(GenerativeClassifier):
         y : array_like of shape (n_samples,)
             Their labels.
         classes : array_like of shape (n_classes,), optional
-            Every class that will ever be seen. Required on the first call, ignored after.
+            Every class that will ever be seen, each listed once. Required on the first
+            call; on a later call it may be passed again, but must be the same classes
+            (in any order). A batch need not hold every class: a class not seen yet has
+            a learned prior of 0 (and, until it is seen, the parameters of an empty
+            class: for ``GaussianNB`` mean 0 and variance ``epsilon_``), as in
+            scikit-learn.
         sample_weight : array_like of shape (n_samples,), optional
             Non-negative weights, read as frequencies.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            If ``classes`` is missing on the first call, lists a label twice, or differs
+            from the first call's; or if ``y`` has a label not in ``classes``. The model
+            is left as it was.
         """
         first = not hasattr(self, "classes_")
         if first:
@@ -127,8 +146,22 @@ class _BaseNB(GenerativeClassifier):
         if first:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")
-            self._start(np.unique(np.asarray(classes)), X_)
-        self._partial(X_, labels, sample_weight)
+            declared = check_classes(classes)
+        elif classes is not None:
+            declared = check_classes(classes)
+            if len(declared) != len(self.classes_) or not np.all(declared == self.classes_):
+                raise ValueError(
+                    f"classes={declared.tolist()} is not the same as on the first call to "
+                    f"partial_fit ({self.classes_.tolist()}); pass the same classes (or "
+                    "none) on later calls, or call fit to start again"
+                )
+
+        def step() -> None:
+            if first:
+                self._start(declared, X_)
+            self._partial(X_, labels, sample_weight)
+
+        self._atomically(step)
         return self
 
     def _start(self, classes: NDArray[Any], X: FloatArray) -> None:
@@ -138,9 +171,17 @@ class _BaseNB(GenerativeClassifier):
         self._reset(X)
 
     def _partial(
-        self, X: FloatArray, labels: NDArray[Any], sample_weight: ArrayLike | None
+        self,
+        X: FloatArray,
+        labels: NDArray[Any],
+        sample_weight: ArrayLike | None,
+        *,
+        every_class: bool = False,
     ) -> None:
-        unknown = np.setdiff1d(np.unique(labels), self.classes_)
+        try:
+            unknown = np.setdiff1d(np.unique(labels), self.classes_)
+        except TypeError:  # labels that do not compare with the classes (str vs int)
+            unknown = np.unique(labels)
         if unknown.size:
             raise ValueError(
                 f"y has labels {unknown.tolist()} not among the classes {self.classes_.tolist()}"
@@ -148,9 +189,31 @@ class _BaseNB(GenerativeClassifier):
         w = check_sample_weight(sample_weight, len(X))
         onehot = np.zeros((len(X), len(self.classes_)))
         onehot[np.arange(len(X)), np.searchsorted(self.classes_, labels)] = w
+        if every_class:
+            empty = onehot.sum(axis=0) <= 0
+            if np.any(empty):
+                raise ValueError(
+                    f"class(es) {self.classes_[empty].tolist()} have total sample_weight 0: "
+                    "every class in y needs a positive weight (leave out the samples of a "
+                    "class you do not want to learn)"
+                )
         self._update(X, onehot)
         self.class_count_ += onehot.sum(axis=0)
         self._finalize()
+
+    def _atomically(self, step: Any) -> None:
+        """Run ``step()``; if it fails, put every attribute back as it was (all or nothing).
+
+        So that a batch that fails part-way (in ``_finalize``, say) leaves neither a
+        half-updated model nor, on a first call, a model that looks started.
+        """
+        saved = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(self).items()}
+        try:
+            step()
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
 
     def _reset(self, X: FloatArray) -> None:
         """Start empty sufficient statistics for ``classes_`` and X's features."""
@@ -185,8 +248,10 @@ class GaussianNB(_BaseNB):
         ``epsilon_ = var_smoothing * (largest feature variance)`` is added to every
         variance, so that a feature that is constant within a class still has a proper,
         finite density. The largest variance is that of the first batch passed to
-        :meth:`fit` or :meth:`partial_fit` (as in scikit-learn); if every feature of that
-        batch is constant, ``epsilon_ = var_smoothing``.
+        :meth:`fit` or :meth:`partial_fit`; if every feature of that batch is constant,
+        ``epsilon_ = var_smoothing``. (scikit-learn recomputes ``epsilon_`` from every
+        batch of ``partial_fit``, so after batches of different spreads the variances of
+        the two differ by about ``var_smoothing`` times the difference of the spreads.)
     ddof : {0, 1}, default 0
         Variance estimator: divide the sum of squared deviations by ``n_c - ddof``. 0 is
         the maximum-likelihood estimate (scikit-learn's choice); 1 is the unbiased sample
@@ -261,13 +326,15 @@ class GaussianNB(_BaseNB):
 
     def _finalize(self) -> None:
         n = self.class_count_
-        if np.any(n - self.ddof <= 0):
-            few = self.classes_[n - self.ddof <= 0].tolist()
+        few = self.classes_[(n > 0) & (n - self.ddof <= 0)].tolist()  # n = 0: not seen yet
+        if few:
             raise ValueError(
                 f"class(es) {few} have too few samples for a variance with ddof={self.ddof} "
                 "(a class needs more than ddof samples)"
             )
-        self.var_ = self._ssd / (n - self.ddof)[:, None] + self.epsilon_
+        with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 for an unseen class,
+            self.var_ = self._ssd / (n - self.ddof)[:, None] + self.epsilon_
+        self.var_[n == 0] = self.epsilon_  # whose variance is epsilon alone
         if np.any(self.var_ <= 0):
             c, j = np.argwhere(self.var_ <= 0)[0]
             raise ValueError(
@@ -368,6 +435,12 @@ class MultinomialNB(_DiscreteNB):
     multinomial coefficient, the same for every class, is left out of
     ``predict_joint_log_proba`` (as in scikit-learn): it cancels in the posterior.
 
+    The features need not be whole numbers: any finite, non-negative values are accepted
+    (term frequencies, tf-idf weights, ...), as in scikit-learn, and enter the same
+    formulas (a "count" of 0.5 adds half a word). For real-valued features the model is no
+    longer a multinomial distribution, but the classifier is the same; :meth:`sample`
+    always draws whole counts. Negative values, NaN and infinity are refused.
+
     Introduced in the chapter "Naive Bayes".
 
     Parameters
@@ -435,8 +508,9 @@ class MultinomialNB(_DiscreteNB):
         y : label, optional
             Draw every sample from this class.
         n_trials : int, optional
-            Number of words per sample. By default, the class's average training count
-            total (its average message length), rounded.
+            Number of words per sample, from 0 to 2**53 (so that the counts are exact in
+            float64). By default, the class's average training count total (its average
+            message length), rounded.
         random_state : int, Generator or None
             Seed for reproducible samples.
 
@@ -448,6 +522,11 @@ class MultinomialNB(_DiscreteNB):
         """
         if n_trials is not None:
             n_trials = check_count(n_trials, name="n_trials", minimum=0)
+            if n_trials > 2**53:
+                raise ValueError(
+                    f"n_trials must be at most 2**53 = {2**53} (counts above it are not "
+                    f"exact in float64); got {n_trials}"
+                )
         idx, rng = self._draw_classes(n_samples, y, random_state)
         if n_trials is None:
             return self._sample_features(idx, rng), self.classes_[idx]

