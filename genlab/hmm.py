@@ -57,6 +57,7 @@ from genlab._validation import (
     InvalidInputError,
     check_array,
     check_is_fitted,
+    check_output_size,
     check_probability_vector,
     check_random_state,
     check_stochastic_matrix,
@@ -75,6 +76,7 @@ __all__ = [
     "CategoricalHMM",
     "GaussianHMM",
     "backward",
+    "estimate_by_counting",
     "forward",
     "posteriors",
     "viterbi",
@@ -1091,7 +1093,8 @@ class _BaseHMM(BaseEstimator, ABC):
         Parameters
         ----------
         n_samples : int
-            Length of the sequence, >= 1.
+            Length of the sequence, >= 1. A sequence that would need more than
+            ``genlab._validation.MAX_OUTPUT_BYTES`` (4 GiB) is refused before any is drawn.
         random_state : int, Generator or None
             Defaults to the estimator's ``random_state``.
 
@@ -1108,6 +1111,10 @@ class _BaseHMM(BaseEstimator, ABC):
             or int(n_samples) < 1
         ):
             raise ValueError(f"n_samples must be an integer >= 1; got {n_samples!r}")
+        n_columns = int(np.shape(self.means_)[-1]) if hasattr(self, "means_") else 1
+        check_output_size(
+            (int(n_samples), n_columns + 1), name="n_samples", what="the sequence and its states"
+        )
         rng = check_random_state(self.random_state if random_state is None else random_state)
         K = int(self.n_components)
         states = np.empty(int(n_samples), dtype=np.intp)
@@ -1589,3 +1596,166 @@ class GaussianHMM(_BaseHMM):
             return self.means_[states] + eps * np.sqrt(self.covars_[states])
         L = np.array([c.cholesky_ for c in self._components])  # set by _check_emission
         return np.asarray(self.means_[states] + np.einsum("tij,tj->ti", L[states], eps))
+
+
+# ------------------------------------------------- supervised HMM: counting
+def _check_symbols(a: ArrayLike, name: str, what: str) -> NDArray[np.intp]:
+    """Non-negative integer labels, one per time step: shape (n_samples,) or (n_samples, 1)."""
+    arr = np.asarray(a)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must hold one {what} per time step, shape (n_samples,) or (n_samples, 1); "
+            f"got shape {arr.shape}"
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; it needs at least one time step")
+    if arr.dtype.kind not in "iuf" or arr.dtype.kind == "b":
+        raise ValueError(f"{name} must hold integer {what}s 0, 1, 2, ...; got dtype {arr.dtype}")
+    values = arr.astype(np.float64)
+    bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 0) | (values >= 2**62)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must hold non-negative integer {what}s 0, 1, 2, ...; {name}[{i}] is "
+            f"{arr[i].item()!r}"
+        )
+    return values.astype(np.intp)
+
+
+def _check_size(value: int | None, name: str, needed: int, what: str) -> int:
+    if value is None:
+        return needed
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= 1 or None; got {value!r}")
+    if int(value) < needed:
+        raise ValueError(
+            f"{name} = {value} is too small: the data hold {what} {needed - 1}, so {name} "
+            f"must be at least {needed}"
+        )
+    return int(value)
+
+
+#: The most states estimate_by_counting infers from the labels (its transition table has
+#: K x K entries); more must be asked for with n_components.
+_MAX_COUNTED_STATES = 10_000
+
+
+def _normalize_counts(counts: FloatArray) -> FloatArray:
+    """Each row divided by its sum; a row of zeros (never observed) becomes uniform."""
+    totals = counts.sum(axis=-1, keepdims=True)
+    uniform = np.full_like(counts, 1.0 / counts.shape[-1])
+    return np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), uniform)
+
+
+def estimate_by_counting(
+    X: ArrayLike,
+    states: ArrayLike,
+    lengths: ArrayLike | None = None,
+    *,
+    n_components: int | None = None,
+    n_features: int | None = None,
+    alpha: float = 1.0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""Estimate a categorical HMM from sequences whose hidden states are known.
+
+    Supervised learning of an HMM: when the training sequences come with their states
+    (the tags of a tagged corpus), no EM is needed. The maximum-likelihood estimates are
+    relative frequencies, here with ``alpha`` added to every count (add-alpha, or
+    Lidstone, smoothing; ``alpha = 1`` is Laplace's):
+
+    .. math::
+
+        \pi_k = \frac{c(z_1 = k) + \alpha}{n + K\alpha}, \qquad
+        A_{kl} = \frac{c(k \to l) + \alpha}{\sum_{l'} c(k \to l') + K\alpha}, \qquad
+        b_k(m) = \frac{c(k, m) + \alpha}{c(k) + M\alpha},
+
+    where :math:`n` is the number of sequences, :math:`c(z_1 = k)` the number that start
+    in state :math:`k`, :math:`c(k \to l)` the number of steps from :math:`k` to
+    :math:`l` inside a sequence, and :math:`c(k, m)` the number of times state :math:`k`
+    emits symbol :math:`m` (:math:`c(k) = \sum_m c(k, m)`). It is the Baum-Welch M-step
+    with one-hot posteriors :math:`\gamma_t(k) = [z_t = k]`. The results are the
+    ``startprob_``, ``transmat_`` and ``emissionprob_`` of a :class:`CategoricalHMM`
+    (assign them and decode with ``init_params=""``).
+
+    Introduced in the chapter "Hidden Markov models".
+
+    Parameters
+    ----------
+    X : array_like of int, shape (n_samples,) or (n_samples, 1)
+        The observed symbols :math:`0, \dots, M-1` of every sequence, concatenated (as
+        :meth:`CategoricalHMM.fit` takes them).
+    states : array_like of int, shape (n_samples,)
+        The hidden state :math:`0, \dots, K-1` at each step, aligned with ``X``.
+    lengths : array_like of int, optional
+        Lengths of the sequences (each >= 1, summing to ``n_samples``); one sequence if
+        omitted. No transition is counted across the end of a sequence.
+    n_components : int, optional
+        Number of states :math:`K`; by default ``max(states) + 1``.
+    n_features : int, optional
+        Alphabet size :math:`M`; by default ``max(X) + 1``. Give it when some symbols
+        (an "unknown word" symbol, say) occur only outside the training data, so that
+        they receive the smoothed probability :math:`\alpha / (c(k) + M\alpha)`.
+    alpha : float, default 1.0
+        Pseudo-count added to every count, >= 0. With ``alpha = 0`` the estimates are the
+        maximum-likelihood ones; a row with no counts at all (a state that is never
+        seen, or never left, such as the tag of the full stop that ends every sentence)
+        does not affect the likelihood, and is returned uniform.
+
+    Returns
+    -------
+    startprob : ndarray of shape (n_components,)
+    transmat : ndarray of shape (n_components, n_components)
+    emissionprob : ndarray of shape (n_components, n_features)
+        Every row sums to 1.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` or ``states`` are not non-negative integers, their lengths differ,
+        ``lengths`` does not fit, ``n_components`` or ``n_features`` is smaller than the
+        data need, or ``alpha`` is negative, infinite or not a number.
+
+    See Also
+    --------
+    CategoricalHMM.fit : the unsupervised estimate (Baum-Welch), when the states are
+        hidden.
+    """
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    if not (np.isfinite(float(alpha)) and float(alpha) >= 0):
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    symbols = _check_symbols(X, "X", "symbol")
+    z = _check_symbols(states, "states", "state")
+    if len(z) != len(symbols):
+        raise ValueError(
+            f"states must have one entry per time step of X: X has {len(symbols)} steps, "
+            f"states has {len(z)}"
+        )
+    lens = _check_lengths(lengths, len(symbols))
+    for arr, size, name, cap in (
+        (z, n_components, "states", _MAX_COUNTED_STATES),
+        (symbols, n_features, "X", _MAX_INFERRED_SYMBOLS),
+    ):
+        if size is None and int(arr.max()) >= cap:
+            raise ValueError(
+                f"{name}'s largest label is {int(arr.max())}: a table over 0..{int(arr.max())} "
+                f"would be huge (at most {cap} labels are inferred). Relabel as 0, 1, ... "
+                "(np.unique(..., return_inverse=True))"
+            )
+    K = _check_size(n_components, "n_components", int(z.max()) + 1, "state")
+    M = _check_size(n_features, "n_features", int(symbols.max()) + 1, "symbol")
+    start_counts = np.zeros(K)
+    trans_counts = np.zeros((K, K))
+    for begin, end in _bounds(lens, len(z)):
+        start_counts[z[begin]] += 1
+        np.add.at(trans_counts, (z[begin : end - 1], z[begin + 1 : end]), 1)
+    emission_counts = np.zeros((K, M))
+    np.add.at(emission_counts, (z, symbols), 1)
+    a = float(alpha)
+    return (
+        _normalize_counts(start_counts + a),
+        _normalize_counts(trans_counts + a),
+        _normalize_counts(emission_counts + a),
+    )
