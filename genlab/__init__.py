@@ -34,6 +34,10 @@ book that introduces it. The modules are small and follow the book:
 ``genlab.likelihood``
     The likelihood yardstick: bits per pixel, uniform dequantization (a lower bound on
     a continuous density's discrete log-likelihood), the digits' fixed split.
+``genlab.autoregressive``
+    MADE: an autoregressive network with masked weights, the exact likelihood of
+    discrete images by the chain rule (PyTorch; import it explicitly, like
+    ``genlab.vae``).
 ``genlab.source``
     Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``
@@ -66,7 +70,8 @@ The estimators (scikit-learn's conventions: ``fit``, ``get_params``, ``set_param
 
 The PyTorch models of ``genlab.vae`` (``Autoencoder``, ``VAE``, ``ConditionalVAE``) are
 ``torch.nn.Module`` s trained by ``vae.train``; chapter "Autoencoders and variational
-autoencoders".
+autoencoders". ``autoregressive.MADE`` is one too, trained by
+``autoregressive.train_made``; chapter "Choosing a generative model".
 
 Submodules are imported on first use, so ``import genlab`` is cheap.
 """

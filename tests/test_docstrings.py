@@ -38,7 +38,13 @@ def chapter_titles() -> set[str]:
 
 TITLES = chapter_titles()
 # (plus the PyTorch modules, which genlab does not import lazily: they are imported explicitly)
-MODULES = sorted(genlab._SUBMODULES | {"vae", "vae_classifier"})
+MODULES = sorted(genlab._SUBMODULES | {"vae", "vae_classifier", "autoregressive"})
+PACKAGE_DIR = Path(genlab.__file__).parent
+
+
+def test_every_public_module_file_is_checked():
+    files = {p.stem for p in PACKAGE_DIR.glob("*.py") if not p.stem.startswith("_")}
+    assert files == set(MODULES)
 
 
 def public_objects(module_name: str):
