@@ -137,7 +137,8 @@ def test_a_learner_installs_the_wheel_and_runs_a_downloaded_notebook(site, tmp_p
             "print(genlab.__file__)\n"
             "print(importlib.util.find_spec('torch') is None)\n"
             "print(d.load_mnist()[0].shape, len(d.load_record('latest')['results']))\n"
-            "print(KernelSpecManager().get_kernel_spec('python3').argv[0])",
+            "print(KernelSpecManager().get_kernel_spec('python3').argv[0])\n"
+            "import jupyterlab_myst; print(jupyterlab_myst.__file__)",
         ],
         cwd=learner,
         env=env,
@@ -146,7 +147,9 @@ def test_a_learner_installs_the_wheel_and_runs_a_downloaded_notebook(site, tmp_p
         timeout=300,
     )
     assert probe.returncode == 0, probe.stderr
-    where, no_torch, data, own_kernel = probe.stdout.splitlines()
+    where, no_torch, data, own_kernel, myst = probe.stdout.splitlines()
+    # JupyterLab renders the chapters' MyST (exercises, dropdowns, terms) for this learner too
+    assert Path(myst).is_relative_to(learner / "genlab-env"), myst
     assert Path(where).is_relative_to(learner / "genlab-env"), where
     assert no_torch == "True"
     assert data.startswith("(10000, 28, 28) ")

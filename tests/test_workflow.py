@@ -40,8 +40,12 @@ def test_actionlint_accepts_the_workflow_and_rejects_a_broken_one(tmp_path: Path
 def test_workflow_runs_the_readme_commands_and_publishes_pages() -> None:
     flow = yaml.safe_load(WORKFLOW.read_text())
     build, deploy = flow["jobs"]["build"], flow["jobs"]["deploy"]
-    assert build["container"] == "python:3.11-bookworm"  # .ci/run's Python, on Debian
+    # .ci/run's Python (3.11.7 on the course machines), to the patch release, on Debian
+    assert build["container"] == "python:3.11.7-bookworm"
     assert build["env"]["CI"] == "true"
+    # PyTorch's CPU build, the one constraints.txt's torch pin was recorded with
+    assert build["env"]["PIP_EXTRA_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
+    assert "torch==2.13.0\n" in (ROOT / "constraints.txt").read_text()
     runs = [s.get("run") for s in build["steps"]]
     assert "make book" in runs and "make test" in runs
     readme = (ROOT / "README.md").read_text()
