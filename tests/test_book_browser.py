@@ -104,11 +104,7 @@ TOO_WIDE_JS = """() => {
 
 # Pages with a known too-wide element, each with its reason; the test fails if one of them
 # fits again, so that the list cannot go stale.
-KNOWN_TOO_WIDE = {
-    # The recorded-run table has seven columns (743 px in 688 at a 1280 px window); the
-    # performance chapter, not this test's owner, is to split it.
-    "book/performance/performance": "seven-column benchmark table",
-}
+KNOWN_TOO_WIDE: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("page_path", toc_pages())
