@@ -64,14 +64,14 @@ The estimators (scikit-learn's conventions: ``fit``, ``get_params``, ``set_param
 ``hmm.CategoricalHMM``                       Hidden Markov models
 ``hmm.GaussianHMM``                          Hidden Markov models
 ``vae_classifier.ConditionalVAEClassifier``  Choosing a generative model
-``discrete.IndependentCategorical``          Choosing a generative model
-``discrete.CategoricalMixture``              Choosing a generative model
+``discrete.IndependentCategorical``          One yardstick: likelihood in bits per pixel
+``discrete.CategoricalMixture``              One yardstick: likelihood in bits per pixel
 ==========================================  ==================================================
 
 The PyTorch models of ``genlab.vae`` (``Autoencoder``, ``VAE``, ``ConditionalVAE``) are
 ``torch.nn.Module`` s trained by ``vae.train``; chapter "Autoencoders and variational
 autoencoders". ``autoregressive.MADE`` is one too, trained by
-``autoregressive.train_made``; chapter "Choosing a generative model".
+``autoregressive.train_made``; chapter "One yardstick: likelihood in bits per pixel".
 
 Submodules are imported on first use, so ``import genlab`` is cheap.
 """

@@ -21,8 +21,7 @@ Sampling needs :math:`D` passes, one per pixel, in order.
 
 Import it explicitly (``from genlab import autoregressive``): it loads PyTorch.
 
-Introduced in the chapter "Choosing a generative model" (the likelihood yardstick; the
-forthcoming chapter on autoregressive models, flows and diffusion will introduce it fully).
+Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ def made_degrees(n_pixels: int, hidden_sizes: tuple[int, ...]) -> list[Tensor]:
     so every degree is used when a layer has at least :math:`D - 1` units); with one
     pixel, hidden units have degree 1 and reach no output.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -85,7 +84,7 @@ def made_degrees(n_pixels: int, hidden_sizes: tuple[int, ...]) -> list[Tensor]:
 class MaskedLinear(nn.Linear):
     r"""A linear layer with a fixed binary mask on its weight: :math:`y = (M \odot W) x + b`.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -118,7 +117,7 @@ class MADE(nn.Module):
     holds :math:`L` logits per pixel. A masked direct connection from the inputs to the
     outputs (degree strictly less) sits beside the hidden layers, as in the paper.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -278,7 +277,7 @@ def log_prob_chain_rule(model: MADE, x: Any) -> Tensor:
     see them, whatever the masks do. It agrees with the one-pass version exactly when
     the masks are right. :math:`D` times slower.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -303,26 +302,31 @@ def train_made(
     model: MADE,
     X: ArrayLike,
     *,
+    X_val: ArrayLike | None = None,
     epochs: int = 20,
     batch_size: int = 64,
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     seed: int = 0,
     progress: bool = True,
-) -> list[float]:
+) -> dict[str, Any]:
     """Fit a MADE by maximum likelihood with Adam: mean negative log-likelihood per image.
 
     Each epoch shuffles the images with a seeded generator. After every epoch the loss and
     the weights are checked: a NaN or infinity stops training with a ValueError (lower
-    ``lr``).
+    ``lr``). With ``X_val``, the validation NLL is computed after every epoch and the
+    weights of the best epoch are restored at the end (early stopping chosen on
+    validation: a MADE overfits a small training set within a few epochs).
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
     model : MADE
     X : array_like of shape (n_images, n_pixels)
         Integer levels.
+    X_val : array_like of shape (n_val, n_pixels), optional
+        Validation images; at least one.
     epochs, batch_size : int
         At least 1.
     lr : float
@@ -336,14 +340,19 @@ def train_made(
 
     Returns
     -------
-    list of float
-        The training loss (mean NLL in nats per image) of each epoch.
+    dict
+        ``"loss"``: the training loss (mean NLL in nats per image during the epoch) of each
+        epoch; with ``X_val`` also ``"val_loss"`` (the validation NLL after each epoch) and
+        ``"best_epoch"`` (1-based, the epoch whose weights the model holds).
     """
     if not isinstance(model, MADE):
         raise ValueError(f"model must be a genlab.autoregressive.MADE; got {type(model).__name__}")
     x = model._check_images(X, "X")
     if x.shape[0] == 0:
         raise ValueError("X is empty; it needs at least one image")
+    x_val = None if X_val is None else model._check_images(X_val, "X_val")
+    if x_val is not None and x_val.shape[0] == 0:
+        raise ValueError("X_val is empty; it needs at least one image")
     epochs = _check_size(epochs, "epochs", 1)
     batch_size = _check_size(batch_size, "batch_size", 1)
     for name, value, low in (("lr", lr, None), ("weight_decay", weight_decay, 0.0)):
@@ -360,6 +369,8 @@ def train_made(
         model.parameters(), lr=float(lr), weight_decay=float(weight_decay), fused=True
     )
     history: list[float] = []
+    val_history: list[float] = []
+    best_state: dict[str, Tensor] | None = None
     model.train()
     # Without an explicit ``disable``, tqdm reads TQDM_DISABLE from the environment.
     bar_options: dict[str, Any] = {} if progress else {"disable": True}
@@ -382,5 +393,17 @@ def train_made(
                 f"training diverged at epoch {epoch + 1}: the loss or the weights are NaN or "
                 f"infinite; lower lr (now {lr})"
             )
+        if x_val is not None:
+            model.eval()
+            with torch.no_grad():
+                val_history.append(-float(model.log_prob(x_val).mean()))
+            model.train()
+            if val_history[-1] < min(val_history[:-1], default=math.inf):  # ties: earlier
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     model.eval()
-    return history
+    if x_val is None:
+        return {"loss": history}
+    assert best_state is not None
+    model.load_state_dict(best_state)
+    best_epoch = 1 + val_history.index(min(val_history))
+    return {"loss": history, "val_loss": val_history, "best_epoch": best_epoch}

@@ -28,9 +28,7 @@ A mixture of independent categoricals
     :math:`\alpha \sum_{k,j,l} \log \theta_{kjl}` (the log of a Dirichlet prior, up to a
     constant): EM for the maximum a posteriori estimate.
 
-Introduced in the chapter "Choosing a generative model" (the likelihood yardstick;
-the forthcoming chapter "One yardstick: likelihood in bits per pixel" will introduce
-them fully).
+Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 """
 
 from __future__ import annotations
@@ -142,8 +140,7 @@ class IndependentCategorical(DensityMixin, BaseEstimator):
     :math:`\theta_{jl} = (n_{jl} + \alpha) / (n + L\alpha)`. The log-likelihood is
     exact (a log-probability of the discrete image, not a density).
 
-    Introduced in the chapter "Choosing a generative model" (the likelihood
-    yardstick).
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -263,8 +260,7 @@ class CategoricalMixture(DensityMixin, BaseEstimator):
     so that the same optimum gives the same labels on every machine. With
     ``n_components=1`` the model is :class:`IndependentCategorical`.
 
-    Introduced in the chapter "Choosing a generative model" (the likelihood
-    yardstick).
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -414,7 +410,7 @@ class CategoricalMixture(DensityMixin, BaseEstimator):
     def reorder(self, order: ArrayLike) -> CategoricalMixture:
         """Put the fitted components in a new order: component ``order[k]`` becomes ``k``.
 
-        Introduced in the chapter "Choosing a generative model".
+        Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
         Parameters
         ----------

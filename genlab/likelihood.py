@@ -26,9 +26,7 @@ Uniform dequantization
     of :math:`u` from a fixed seed: an unbiased estimate of the bound, not itself a
     guaranteed bound.
 
-Introduced in the chapter "Choosing a generative model" (the likelihood yardstick;
-the forthcoming chapter "One yardstick: likelihood in bits per pixel" will introduce it
-fully).
+Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 """
 
 from __future__ import annotations
@@ -74,7 +72,7 @@ def bits_per_pixel(nll_nats: ArrayLike, n_pixels: int) -> Any:
     pixels per image, or the total NLL of a data set with its total number of pixels:
     the result is the same.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -111,7 +109,7 @@ def dequantize(
 ) -> FloatArray:
     r"""Uniformly dequantize discrete levels onto the unit cube: :math:`(x + u) / L`.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -161,7 +159,7 @@ def dequantized_log_likelihood(
     docstring). The model must be a density on the unit cube, fitted to data made by
     :func:`dequantize`.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -239,7 +237,7 @@ def dequantized_bits_per_pixel(
     upper bound on the bits per pixel of the discrete model the density induces
     (estimated with ``n_draws`` draws per image from a fixed seed).
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -271,7 +269,7 @@ def dequantized_bits_per_pixel(
 def discrete_bits_per_pixel(model: Any, X: ArrayLike) -> float:
     r"""A discrete model's exact bits per pixel: :math:`-\overline{\log P(x)} / (D \ln 2)`.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------
@@ -307,12 +305,13 @@ def digits_split(
 ]:
     """The 8x8 digits as levels 0..16, split 60/20/20 into fit, validation and test.
 
-    The split of the chapter "Choosing a generative model": 20% of the 1,797 images
-    held out for testing, then 25% of the rest for validation, both stratified by digit
-    with scikit-learn's ``train_test_split`` and the seed 2026; so every model on the
-    yardstick is scored on the images that chapter's classifiers were tested on.
+    The yardstick's split: 20% of the 1,797 images held out for testing, then 25% of the
+    rest for validation, both stratified by digit with scikit-learn's
+    ``train_test_split`` and the seed 2026; so every model on the yardstick is scored on
+    the images that the classifiers of the chapter "Choosing a generative model" were
+    tested on.
 
-    Introduced in the chapter "Choosing a generative model".
+    Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 
     Parameters
     ----------

@@ -154,7 +154,7 @@ def test_training_reaches_the_entropy_of_a_known_distribution():
     entropy = math.log(3) - (p_copy * math.log(p_copy) + 2 * (0.1 / 3) * math.log(0.1 / 3))
     torch.manual_seed(0)
     model = MADE(2, 3, hidden_sizes=(16,))
-    history = train_made(model, X, epochs=30, batch_size=100, lr=1e-2, progress=False)
+    history = train_made(model, X, epochs=30, batch_size=100, lr=1e-2, progress=False)["loss"]
     assert history[-1] < history[0]
     nll = -float(model.score_samples(X).mean())
     # within 0.01 nats of the source's entropy (the fitted distribution's own NLL is lower
@@ -217,6 +217,24 @@ def test_bad_training_arguments_are_refused(kwargs, message):
     model = made(D=3, L=3, hidden=(4,))
     with pytest.raises(ValueError, match=message):
         train_made(model, [[0, 1, 2]], progress=False, **kwargs)
+
+
+def test_early_stopping_keeps_the_best_validation_epoch():
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 3, size=(40, 4))  # uniform noise: a MADE overfits it at once
+    X_val = rng.integers(0, 3, size=(200, 4))
+    torch.manual_seed(0)
+    model = MADE(4, 3, hidden_sizes=(64,)).double()
+    out = train_made(model, X, X_val=X_val, epochs=40, batch_size=8, lr=1e-2, progress=False)
+    val = out["val_loss"]
+    assert len(val) == len(out["loss"]) == 40
+    assert out["best_epoch"] == 1 + int(np.argmin(val)) < 40  # it overfits, then stops gaining
+    # the model holds the best epoch's weights: its validation NLL is that epoch's
+    assert abs(-float(model.score_samples(X_val).mean()) - min(val)) < 1e-12
+    with pytest.raises(ValueError, match="X_val is empty"):
+        train_made(model, X, X_val=np.zeros((0, 4), dtype=int), progress=False)
+    with pytest.raises(ValueError, match=r"X_val\[0, 0\] is 3"):
+        train_made(model, X, X_val=[[3, 0, 0, 0]], progress=False)
 
 
 def test_divergence_stops_with_a_clear_error():
