@@ -166,7 +166,24 @@ def open_notebook(browser, url: str, name: str):  # type: ignore[no-untyped-def]
     page.route("**/*", route)
     page.goto(url.format(name))
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")
+    # JupyterLab re-renders the notebook while it connects the kernel: wait until it is idle,
+    # so that the cells found next stay attached (on a loaded machine they did not).
+    page.locator("#jp-main-statusbar", has_text="Idle").wait_for()
     return page, outside
+
+
+def visit(page, cell) -> None:  # type: ignore[no-untyped-def]
+    """Scroll a cell into view; if JupyterLab replaced its element meanwhile, find it again."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(5):
+        try:
+            cell.scroll_into_view_if_needed(timeout=20_000)
+            return
+        except PlaywrightError:  # "Element is not attached to the DOM": the locator re-finds it
+            if attempt == 4:
+                raise
+            page.wait_for_timeout(500)
 
 
 def test_a_learner_runs_the_first_cell(lab, browser) -> None:
@@ -196,7 +213,7 @@ def test_myst_renders_and_stored_outputs_work_untrusted(lab, browser) -> None:
     # jupyterlab-myst renders a cell when it first comes into view: visit every cell.
     cells = page.locator(f"{panel} .jp-Cell")
     for i in range(cells.count()):
-        cells.nth(i).scroll_into_view_if_needed()
+        visit(page, cells.nth(i))
     page.wait_for_selector(f"{panel} aside.myst-exercise", state="attached")
     md = page.locator(f"{panel} .jp-MarkdownCell .myst")
     rendered = "\n".join(md.all_inner_texts())
@@ -226,7 +243,7 @@ def test_myst_renders_and_stored_outputs_work_untrusted(lab, browser) -> None:
 
     # The animation, untrusted: the first frame and the note, no broken image.
     player = page.locator(f"{panel} .jp-OutputArea-output", has=page.locator(".animation"))
-    player.scroll_into_view_if_needed()
+    visit(page, player)
     assert "need JavaScript" in player.inner_text() and "Trust Notebook" in player.inner_text()
     image = player.locator(".animation img")
     image.wait_for()
