@@ -46,6 +46,8 @@ ALIASES: dict[str, list[str]] = {
     "Generative model": ["generative"],
     "Validation set": ["validation", "validation split"],
     "Discriminative model": ["discriminative"],
+    "Uniform dequantization": ["dequantization", "dequantized"],
+    "Autoregressive model": ["autoregressive"],
 }
 
 ENTRY = re.compile(r"^(\S.*)\n((?:[ \t]+.*\n?)+)", re.MULTILINE)
