@@ -38,6 +38,9 @@ book that introduces it. The modules are small and follow the book:
     MADE: an autoregressive network with masked weights, the exact likelihood of
     discrete images by the chain rule (PyTorch; import it explicitly, like
     ``genlab.vae``).
+``genlab.flow``
+    RealNVP: a normalizing flow of affine coupling layers, an exact density by the change
+    of variables (PyTorch; import it explicitly, like ``genlab.vae``).
 ``genlab.source``
     Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``
@@ -71,7 +74,8 @@ The estimators (scikit-learn's conventions: ``fit``, ``get_params``, ``set_param
 The PyTorch models of ``genlab.vae`` (``Autoencoder``, ``VAE``, ``ConditionalVAE``) are
 ``torch.nn.Module`` s trained by ``vae.train``; chapter "Autoencoders and variational
 autoencoders". ``autoregressive.MADE`` is one too, trained by
-``autoregressive.train_made``; chapter "One yardstick: likelihood in bits per pixel".
+``autoregressive.train_made``, and so is ``flow.RealNVP``, trained by
+``flow.train_flow``; chapter "One yardstick: likelihood in bits per pixel".
 
 Submodules are imported on first use, so ``import genlab`` is cheap.
 """

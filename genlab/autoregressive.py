@@ -27,27 +27,18 @@ Introduced in the chapter "One yardstick: likelihood in bits per pixel".
 from __future__ import annotations
 
 import itertools
-import math
-import numbers
 from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
+from genlab._training import check_size as _check_size
+from genlab._training import fit_by_likelihood
 from genlab._validation import check_output_size
 
 __all__ = ["MADE", "MaskedLinear", "log_prob_chain_rule", "made_degrees", "train_made"]
-
-
-def _check_size(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
 
 
 def made_degrees(n_pixels: int, hidden_sizes: tuple[int, ...]) -> list[Tensor]:
@@ -348,62 +339,18 @@ def train_made(
     if not isinstance(model, MADE):
         raise ValueError(f"model must be a genlab.autoregressive.MADE; got {type(model).__name__}")
     x = model._check_images(X, "X")
-    if x.shape[0] == 0:
-        raise ValueError("X is empty; it needs at least one image")
     x_val = None if X_val is None else model._check_images(X_val, "X_val")
-    if x_val is not None and x_val.shape[0] == 0:
-        raise ValueError("X_val is empty; it needs at least one image")
-    epochs = _check_size(epochs, "epochs", 1)
-    batch_size = _check_size(batch_size, "batch_size", 1)
-    for name, value, low in (("lr", lr, None), ("weight_decay", weight_decay, 0.0)):
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if not ok or not math.isfinite(float(value)) or float(value) < 0:
-            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-        if low is None and float(value) == 0:
-            raise ValueError(f"{name} must be > 0; got {value!r}")
-    seed = _check_size(seed, "seed", 0)
-    if seed >= 2**63:
-        raise ValueError(f"seed must be below 2**63; got {seed}")
-    g = torch.Generator().manual_seed(seed)
-    optimiser = torch.optim.Adam(
-        model.parameters(), lr=float(lr), weight_decay=float(weight_decay), fused=True
+    return fit_by_likelihood(
+        model,
+        x,
+        x_val,
+        lambda batch, _: -model.log_prob(batch).mean(),
+        lambda images: -model.log_prob(images).mean(),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=seed,
+        progress=progress,
+        desc="MADE",
     )
-    history: list[float] = []
-    val_history: list[float] = []
-    best_state: dict[str, Tensor] | None = None
-    model.train()
-    # Without an explicit ``disable``, tqdm reads TQDM_DISABLE from the environment.
-    bar_options: dict[str, Any] = {} if progress else {"disable": True}
-    for epoch in tqdm(range(epochs), desc="MADE", unit="epoch", **bar_options):
-        order = torch.randperm(x.shape[0], generator=g).to(x.device)
-        total = 0.0
-        for start in range(0, x.shape[0], batch_size):
-            batch = x[order[start : start + batch_size]]
-            loss = -model.log_prob(batch).mean()
-            optimiser.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            optimiser.step()
-            total += float(loss.detach()) * batch.shape[0]
-        history.append(total / x.shape[0])
-        bad = not math.isfinite(history[-1]) or any(
-            not bool(torch.isfinite(p).all()) for p in model.parameters()
-        )
-        if bad:
-            raise ValueError(
-                f"training diverged at epoch {epoch + 1}: the loss or the weights are NaN or "
-                f"infinite; lower lr (now {lr})"
-            )
-        if x_val is not None:
-            model.eval()
-            with torch.no_grad():
-                val_history.append(-float(model.log_prob(x_val).mean()))
-            model.train()
-            if val_history[-1] < min(val_history[:-1], default=math.inf):  # ties: earlier
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    model.eval()
-    if x_val is None:
-        return {"loss": history}
-    assert best_state is not None
-    model.load_state_dict(best_state)
-    best_epoch = 1 + val_history.index(min(val_history))
-    return {"loss": history, "val_loss": val_history, "best_epoch": best_epoch}
