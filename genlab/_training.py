@@ -50,8 +50,13 @@ def fit_by_likelihood(
     seed: object,
     progress: bool,
     desc: str,
+    patience: object = None,
 ) -> dict[str, Any]:
     """Adam on ``batch_nll`` (mean NLL of a batch); see ``train_made`` for the contract."""
+    if patience is not None:
+        patience = check_size(patience, "patience", 1)
+        if x_val is None:
+            raise ValueError("patience needs X_val: it counts epochs without a validation gain")
     if x.shape[0] == 0:
         raise ValueError("X is empty; it needs at least one image")
     if x_val is not None and x_val.shape[0] == 0:
@@ -97,6 +102,9 @@ def fit_by_likelihood(
             model.train()
             if val_history[-1] < min(val_history[:-1], default=math.inf):  # ties: earlier
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            since_best = len(val_history) - 1 - val_history.index(min(val_history))
+            if patience is not None and since_best >= patience:
+                break  # early stopping: ``patience`` epochs in a row without a gain
     model.eval()
     if x_val is None:
         return {"loss": history}

@@ -300,6 +300,7 @@ def train_made(
     weight_decay: float = 0.0,
     seed: int = 0,
     progress: bool = True,
+    patience: int | None = None,
 ) -> dict[str, Any]:
     """Fit a MADE by maximum likelihood with Adam: mean negative log-likelihood per image.
 
@@ -328,13 +329,19 @@ def train_made(
         Seeds the shuffling, 0 to 2**63 - 1.
     progress : bool
         A tqdm bar of the epochs (``TQDM_DISABLE=1`` turns it off).
+    patience : int, optional
+        With ``X_val``: stop once the validation NLL has not improved for ``patience``
+        epochs in a row (at least 1). The weights kept are those of the best epoch either
+        way, so stopping early saves time without changing the result whenever no later
+        epoch would have beaten it. ``None`` (default) runs all ``epochs``.
 
     Returns
     -------
     dict
         ``"loss"``: the training loss (mean NLL in nats per image during the epoch) of each
         epoch; with ``X_val`` also ``"val_loss"`` (the validation NLL after each epoch) and
-        ``"best_epoch"`` (1-based, the epoch whose weights the model holds).
+        ``"best_epoch"`` (1-based, the epoch whose weights the model holds). The lists
+        are shorter than ``epochs`` when ``patience`` stopped the training.
     """
     if not isinstance(model, MADE):
         raise ValueError(f"model must be a genlab.autoregressive.MADE; got {type(model).__name__}")
@@ -352,5 +359,6 @@ def train_made(
         weight_decay=weight_decay,
         seed=seed,
         progress=progress,
+        patience=patience,
         desc="MADE",
     )

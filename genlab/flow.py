@@ -311,6 +311,7 @@ def train_flow(
     weight_decay: float = 0.0,
     seed: int = 0,
     progress: bool = True,
+    patience: int | None = None,
 ) -> dict[str, Any]:
     r"""Fit a RealNVP to discrete images by maximum likelihood on dequantized batches.
 
@@ -330,7 +331,7 @@ def train_flow(
     n_levels : int
         :math:`L`, at least 2.
     X_val : array_like of shape (n_val, n_features), optional
-    epochs, batch_size, lr, weight_decay, seed, progress
+    epochs, batch_size, lr, weight_decay, seed, progress, patience
         As for :func:`genlab.autoregressive.train_made`.
 
     Returns
@@ -385,5 +386,6 @@ def train_flow(
         weight_decay=weight_decay,
         seed=seed,
         progress=progress,
+        patience=patience,
         desc="RealNVP",
     )

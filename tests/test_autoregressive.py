@@ -262,3 +262,60 @@ def test_one_pixel_is_a_plain_categorical():
         bias = model.net[-1].bias + model.direct.bias  # nothing else reaches the output
         expected = torch.log_softmax(bias, dim=0)
         np.testing.assert_allclose(model.log_prob(X).numpy(), expected.numpy(), atol=1e-14)
+
+
+def test_patience_stops_early_with_the_same_best_weights():
+    # Early stopping with patience p ends p epochs after the best one and keeps the same
+    # weights as the full run, whenever no later epoch would have beaten the best.
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 3, size=(40, 4))
+    X_val = rng.integers(0, 3, size=(200, 4))
+
+    def run(**kwargs):
+        torch.manual_seed(0)
+        model = MADE(4, 3, hidden_sizes=(64,)).double()
+        out = train_made(
+            model, X, X_val=X_val, epochs=40, batch_size=8, lr=1e-2, progress=False, **kwargs
+        )
+        return model, out
+
+    full_model, full = run()
+    best = full["best_epoch"]
+    val = full["val_loss"]
+    # the smallest patience that cannot stop before the best epoch
+    gaps, last = [], 0
+    for e in range(1, best):
+        if val[e] < min(val[:e]):
+            gaps.append(e - last)
+            last = e
+    patience = max([*gaps, 1]) + 1 if gaps else 2
+    assert min(val[best : best + patience]) > val[best - 1]  # no later gain within the window
+    model, out = run(patience=patience)
+    assert out["best_epoch"] == best
+    assert len(out["loss"]) == len(out["val_loss"]) == min(40, best + patience) < 40
+    assert out["val_loss"] == val[: len(out["val_loss"])]
+    for a, b in zip(model.state_dict().values(), full_model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    # patience 1 stops at the first epoch that does not improve
+    first_worse = next(e for e in range(1, 40) if val[e] >= min(val[:e]))
+    assert len(run(patience=1)[1]["loss"]) == first_worse + 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"patience": 0}, "patience must be an integer >= 1"),
+        ({"patience": 2.5}, "patience must be an integer >= 1"),
+        ({"patience": True}, "patience must be an integer >= 1"),
+    ],
+)
+def test_bad_patience_is_refused(kwargs, message):
+    model = made(D=3, L=3, hidden=(4,))
+    with pytest.raises(ValueError, match=message):
+        train_made(model, [[0, 1, 2]], X_val=[[0, 1, 2]], progress=False, **kwargs)
+
+
+def test_patience_needs_validation_data():
+    model = made(D=3, L=3, hidden=(4,))
+    with pytest.raises(ValueError, match="patience needs X_val"):
+        train_made(model, [[0, 1, 2]], patience=3, progress=False)

@@ -136,6 +136,22 @@ def test_training_learns_dequantized_levels_and_keeps_the_best_epoch():
     assert out["best_epoch"] == 1 + int(np.argmin(out["val_loss"]))
     # the reported loss is the discrete NLL in nats: about the bound above, times D ln 2
     assert abs(min(out["val_loss"]) / (2 * math.log(2)) - after) < 0.1
+    # patience 1 ends at the first epoch without a validation gain
+    val = out["val_loss"]
+    first_worse = next(e for e in range(1, len(val)) if val[e] >= min(val[:e]))
+    torch.manual_seed(0)
+    early = train_flow(
+        RealNVP(2, n_layers=4, hidden=32),
+        X[200:],
+        4,
+        X_val=X_val,
+        epochs=15,
+        batch_size=50,
+        lr=3e-3,
+        progress=False,
+        patience=1,
+    )
+    assert early["val_loss"] == val[: first_worse + 1]
 
 
 BAD_POINTS = {
