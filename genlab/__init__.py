@@ -41,6 +41,10 @@ book that introduces it. The modules are small and follow the book:
 ``genlab.flow``
     RealNVP: a normalizing flow of affine coupling layers, an exact density by the change
     of variables (PyTorch; import it explicitly, like ``genlab.vae``).
+``genlab.diffusion``
+    A denoising diffusion model (DDPM) of discrete images: the forward noising process in
+    closed form, a noise-predicting network, ancestral sampling and the variational bound
+    in bits per pixel (PyTorch; import it explicitly, like ``genlab.vae``).
 ``genlab.source``
     Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``

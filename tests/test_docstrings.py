@@ -38,7 +38,9 @@ def chapter_titles() -> set[str]:
 
 TITLES = chapter_titles()
 # (plus the PyTorch modules, which genlab does not import lazily: they are imported explicitly)
-MODULES = sorted(genlab._SUBMODULES | {"vae", "vae_classifier", "autoregressive", "flow"})
+MODULES = sorted(
+    genlab._SUBMODULES | {"vae", "vae_classifier", "autoregressive", "flow", "diffusion"}
+)
 PACKAGE_DIR = Path(genlab.__file__).parent
 
 
