@@ -1,7 +1,8 @@
-"""Maximum-likelihood training of genlab's PyTorch density models (MADE, RealNVP).
+"""Maximum-likelihood training of genlab's PyTorch density models (MADE, RealNVP, ...).
 
-One loop for the models whose loss is their own negative log-likelihood: seeded shuffling,
-Adam, divergence checks after every epoch, and optional early stopping on validation data.
+One loop for the models whose loss is their own negative log-likelihood (or a bound on it):
+seeded shuffling, Adam, divergence checks after every epoch, and optional early stopping on
+validation data; and the checks of their arguments, images of integer levels included.
 """
 
 from __future__ import annotations
@@ -24,6 +25,34 @@ def check_size(value: object, name: str, minimum: int) -> int:
     if int(value) < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
     return int(value)
+
+
+def check_level_images(
+    x: Any, n_pixels: int, n_levels: int, device: torch.device, name: str = "x"
+) -> Tensor:
+    """Images of integer levels ``0 .. n_levels - 1``, as a LongTensor on ``device``.
+
+    ``x`` (a tensor or array_like) must have shape (n_images, n_pixels) and hold integers,
+    possibly stored as floats (``1.0``), not booleans; otherwise a ValueError naming it
+    (and, for a level out of range, the first offending entry).
+    """
+    t = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x)
+    if t.dim() != 2 or t.shape[1] != n_pixels:
+        raise ValueError(f"{name} must have shape (n_images, {n_pixels}); got {tuple(t.shape)}")
+    if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
+        if t.dtype.is_complex or t.dtype == torch.bool or not torch.all(t == t.round()):
+            raise ValueError(
+                f"{name} must hold integer levels 0..{n_levels - 1}; got dtype {t.dtype}"
+            )
+    t = t.long()
+    bad = (t < 0) | (t >= n_levels)
+    if torch.any(bad):
+        i, j = (int(v) for v in torch.nonzero(bad)[0])
+        raise ValueError(
+            f"{name} must hold integer levels 0..{n_levels - 1}; {name}[{i}, {j}] is "
+            f"{int(t[i, j])}"
+        )
+    return t.to(device)
 
 
 def check_rate(value: object, name: str, *, positive: bool) -> float:

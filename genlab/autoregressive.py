@@ -34,8 +34,8 @@ import torch
 from numpy.typing import ArrayLike
 from torch import Tensor, nn
 
+from genlab._training import check_level_images, fit_by_likelihood
 from genlab._training import check_size as _check_size
-from genlab._training import fit_by_likelihood
 from genlab._validation import check_output_size
 
 __all__ = ["MADE", "MaskedLinear", "log_prob_chain_rule", "made_degrees", "train_made"]
@@ -157,25 +157,7 @@ class MADE(nn.Module):
         self.direct = MaskedLinear(D * L, D * L, (d_out[:, None] > d_in[None, :]).float())
 
     def _check_images(self, x: Any, name: str = "x") -> Tensor:
-        t = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x)
-        if t.dim() != 2 or t.shape[1] != self.n_pixels:
-            raise ValueError(
-                f"{name} must have shape (n_images, {self.n_pixels}); got {tuple(t.shape)}"
-            )
-        if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
-            if t.dtype.is_complex or t.dtype == torch.bool or not torch.all(t == t.round()):
-                raise ValueError(
-                    f"{name} must hold integer levels 0..{self.n_levels - 1}; got dtype {t.dtype}"
-                )
-        t = t.long()
-        bad = (t < 0) | (t >= self.n_levels)
-        if torch.any(bad):
-            i, j = (int(v) for v in torch.nonzero(bad)[0])
-            raise ValueError(
-                f"{name} must hold integer levels 0..{self.n_levels - 1}; {name}[{i}, {j}] is "
-                f"{int(t[i, j])}"
-            )
-        return t.to(self.direct.weight.device)
+        return check_level_images(x, self.n_pixels, self.n_levels, self.direct.weight.device, name)
 
     def forward(self, x: Tensor) -> Tensor:
         r"""The logits of every pixel's conditional, in one pass.
