@@ -45,6 +45,14 @@ book that introduces it. The modules are small and follow the book:
     A denoising diffusion model (DDPM) of discrete images: the forward noising process in
     closed form, a noise-predicting network, ancestral sampling and the variational bound
     in bits per pixel (PyTorch; import it explicitly, like ``genlab.vae``).
+``genlab.discrete_vae``
+    A VAE whose decoder is a categorical distribution over grey levels, so that its
+    ELBO and its importance-weighted bound (IWAE) are on the likelihood yardstick
+    (PyTorch; import it explicitly, like ``genlab.vae``).
+``genlab.quality``
+    Sample quality: the Fréchet distance between Gaussians, a "digit FID" in the features
+    of a small classifier of real digits, and mode coverage (PyTorch; import it explicitly,
+    like ``genlab.vae``).
 ``genlab.source``
     Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``
@@ -80,6 +88,10 @@ The PyTorch models of ``genlab.vae`` (``Autoencoder``, ``VAE``, ``ConditionalVAE
 autoencoders". ``autoregressive.MADE`` is one too, trained by
 ``autoregressive.train_made``, and so is ``flow.RealNVP``, trained by
 ``flow.train_flow``; chapter "One yardstick: likelihood in bits per pixel".
+``diffusion.DDPM`` (trained by ``diffusion.train_ddpm``) belongs to the chapter
+"Diffusion models: learning to remove noise", and ``discrete_vae.CategoricalVAE`` (trained
+by ``discrete_vae.train_categorical_vae``) and ``quality.FeatureClassifier`` (trained by
+``quality.train_feature_classifier``) to "The VAE's likelihood and the scoreboard".
 
 Submodules are imported on first use, so ``import genlab`` is cheap.
 """

@@ -239,7 +239,7 @@ def spam_ham_groups(split: str | None = None) -> NDArray[np.str_]:
 # --------------------------------------------------------------------- records
 #: The records that ship with genlab (``genlab/data/records/<name>.json``), written by a
 #: full run of ``python -m genlab.benchmarks`` (``make bench``).
-RECORD_NAMES: tuple[str, ...] = ("choosing", "latest")
+RECORD_NAMES: tuple[str, ...] = ("choosing", "latest", "yardstick")
 
 
 def load_record(name: str) -> dict[str, Any]:
@@ -250,16 +250,21 @@ def load_record(name: str) -> dict[str, Any]:
     from its wheel.
 
     Introduced in the book's chapter "Performance"; ``"choosing"`` in the chapter
-    "Choosing a generative model".
+    "Choosing a generative model"; ``"yardstick"`` in the chapter "The VAE's likelihood
+    and the scoreboard".
 
     Parameters
     ----------
-    name : {"latest", "choosing"}
+    name : {"latest", "choosing", "yardstick"}
         ``"latest"``: the full-size side-by-side benchmarks of genlab and its peers
         (keys ``"machine"`` and ``"results"``, one entry per benchmark);
         ``"choosing"``: the fit and prediction times of the four digit classifiers of the
         chapter "Choosing a generative model" (keys ``"machine"``, ``"n_test"`` and
-        ``"results"``).
+        ``"results"``);
+        ``"yardstick"``: every model of the likelihood yardstick with its test bits per
+        pixel, parameters, sample quality, fit and sampling times and eight samples
+        (keys ``"machine"``, ``"n_test"``, ``"n_samples"``, ``"classifier"``, ``"real"``
+        and ``"results"``; written by ``genlab.benchmarks.yardstick``).
 
     Returns
     -------

@@ -39,7 +39,8 @@ def chapter_titles() -> set[str]:
 TITLES = chapter_titles()
 # (plus the PyTorch modules, which genlab does not import lazily: they are imported explicitly)
 MODULES = sorted(
-    genlab._SUBMODULES | {"vae", "vae_classifier", "autoregressive", "flow", "diffusion"}
+    genlab._SUBMODULES
+    | {"vae", "vae_classifier", "autoregressive", "flow", "diffusion", "discrete_vae", "quality"}
 )
 PACKAGE_DIR = Path(genlab.__file__).parent
 

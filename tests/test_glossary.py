@@ -48,6 +48,8 @@ ALIASES: dict[str, list[str]] = {
     "Discriminative model": ["discriminative"],
     "Uniform dequantization": ["dequantization", "dequantized"],
     "Autoregressive model": ["autoregressive"],
+    "Importance-weighted bound": ["importance-weighted"],
+    "Fréchet inception distance": ["FID", "digit FID"],
 }
 
 ENTRY = re.compile(r"^(\S.*)\n((?:[ \t]+.*\n?)+)", re.MULTILINE)

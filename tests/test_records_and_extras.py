@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD_DIR = ROOT / "genlab" / "data" / "records"
 
 
-@pytest.mark.parametrize("name", ["latest", "choosing"])
+@pytest.mark.parametrize("name", ["latest", "choosing", "yardstick"])
 def test_load_record_returns_the_json_file_in_the_source_tree(name):
     # the oracle reads the file by its path in this checkout, not through importlib.resources
     expected = json.loads((RECORD_DIR / f"{name}.json").read_text(encoding="utf-8"))
@@ -33,7 +33,8 @@ def test_the_shipped_records_are_exactly_the_known_names():
 
 @pytest.mark.parametrize("bad", ["latest-quick", "", "../latest", "LATEST", None, 3])
 def test_load_record_refuses_other_names(bad):
-    with pytest.raises(ValueError, match="name must be one of 'choosing', 'latest'; got"):
+    expected = "name must be one of 'choosing', 'latest', 'yardstick'; got"
+    with pytest.raises(ValueError, match=expected):
         load_record(bad)
 
 
@@ -49,13 +50,16 @@ def test_a_full_benchmark_run_writes_genlabs_records(monkeypatch, tmp_path):
         bench_main, "write_results", lambda results, path: written.setdefault("results", path)
     )
     import genlab.benchmarks.choosing as choosing
+    import genlab.benchmarks.yardstick as yardstick
 
     monkeypatch.setattr(choosing, "record", lambda path: written.setdefault("choosing", path))
+    monkeypatch.setattr(yardstick, "record", lambda path: written.setdefault("yardstick", path))
     bench_main.main([])
     assert written == {
         "full": True,
         "results": tmp_path / "latest.json",
         "choosing": tmp_path / "choosing.json",
+        "yardstick": tmp_path / "yardstick.json",
     }
 
 

@@ -4,7 +4,9 @@ Each chapter adds a module to this package with a ``run(full: bool) -> list[Comp
 function and registers it in SUITES. A full run writes its results to genlab's own records
 (``genlab/data/records/latest.json``, read back with :func:`genlab.datasets.load_record`)
 and records the timings of the chapter "Choosing a generative model"
-(``genlab/benchmarks/choosing.py``) in ``records/choosing.json``. ``--quick`` runs the
+(``genlab/benchmarks/choosing.py``) in ``records/choosing.json``, and the scoreboard of the
+likelihood yardstick (``genlab/benchmarks/yardstick.py``) in ``records/yardstick.json``.
+``--quick`` runs the
 reduced sizes of the book's performance page and writes ``latest-quick.json`` to the
 folder given by ``--output`` (by default the current folder), never into the package.
 """
@@ -36,9 +38,10 @@ def main(argv: list[str] | None = None) -> None:
         write_results(results, (args.output or Path.cwd()) / "latest-quick.json")
         return
     write_results(results, RECORDS / "latest.json")
-    from genlab.benchmarks import choosing
+    from genlab.benchmarks import choosing, yardstick
 
     choosing.record(RECORDS / "choosing.json")
+    yardstick.record(RECORDS / "yardstick.json")
 
 
 if __name__ == "__main__":
