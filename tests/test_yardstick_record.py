@@ -84,9 +84,9 @@ def test_chapter_9s_ddpm_is_the_record():
 def test_the_vae_of_the_scoreboard_chapter_is_the_record():
     text = "\n".join(stored_outputs("scoreboard"))
     (entry,) = [r for r in RECORD["results"] if r["chapter"] == "chap-scoreboard"]
-    k = re.search(r"IWAE k = (\d+)", entry["setting"])
-    assert k is not None
-    estimate = re.search(rf"IWAE, k = {k.group(1)}: (\d\.\d{{3}}) bits per pixel", text)
+    draws = re.search(r"IWAE S = (\d+)", entry["setting"])
+    assert draws is not None
+    estimate = re.search(rf"IWAE, S = {draws.group(1)}: (\d\.\d{{3}}) bits per pixel", text)
     elbo = re.search(r"ELBO: (\d\.\d{3}) bits per pixel", text)
     fid = re.search(r"VAE samples: digit FID (\d+\.\d)", text)
     parameters = re.search(r"CategoricalVAE with ([\d,]+) parameters", text)

@@ -329,7 +329,7 @@ ENTRIES: list[Entry] = [
         "VAE, categorical decoder",
         "chap-scoreboard",
         "estimate",
-        f"latent {VAE_SETTINGS['latent_dim']}, IWAE k = {VAE_K}",
+        f"latent {VAE_SETTINGS['latent_dim']}, IWAE S = {VAE_K}",
         fit_vae,
         vae_estimate,
         lambda model, n: torch_sampler(model)(n),
