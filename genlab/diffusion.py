@@ -46,6 +46,13 @@ discrete image, and the variational bound
 
 is in the same units as an exact discrete likelihood (:func:`nll_bound_terms`).
 
+**Whole trajectories.** With the forward process as the proposal, a trajectory
+:math:`x_{1:T}` has the importance weight :math:`w = p_\theta(x, x_{1:T}) / q(x_{1:T} \mid
+x)`, whose expectation is :math:`P_\theta(x)` itself. The expected log of the mean of
+:math:`k` weights is the importance-weighted bound :math:`\mathrm{IWAE}_k`, which rises with
+:math:`k` from the ELBO (:math:`k = 1`) towards :math:`\log P_\theta(x)`
+(:func:`trajectory_log_weights`, :func:`iwae_bound`).
+
 Import it explicitly (``from genlab import diffusion``): it loads PyTorch.
 
 Introduced in the chapter "Diffusion models: learning to remove noise".
@@ -69,10 +76,12 @@ __all__ = [
     "NoiseSchedule",
     "discretized_gaussian_log_prob",
     "from_unit_interval",
+    "iwae_bound",
     "nll_bound_terms",
     "nll_bound_terms_reference",
     "to_unit_interval",
     "train_ddpm",
+    "trajectory_log_weights",
 ]
 
 
@@ -570,6 +579,151 @@ def nll_bound_terms(
         one = torch.ones((), dtype=x0.dtype)
         terms[:, T] = _gaussian_kl(mean_T, std_T**2, torch.zeros_like(x0), one)
     return terms
+
+
+def _gaussian_log_density(x: Tensor, mean: Tensor, var: float) -> Tensor:
+    r""":math:`\log \mathcal N(x; \mu, v I)`, summed over the last axis."""
+    return -0.5 * (math.log(2 * math.pi * var) + (x - mean) ** 2 / var).sum(dim=-1)
+
+
+def trajectory_log_weights(
+    model: DDPM,
+    x: Any,
+    k: int,
+    *,
+    generator: torch.Generator | None = None,
+    batch_steps: int = 50,
+) -> Tensor:
+    r"""Log importance weights of :math:`k` whole forward trajectories per image, in nats.
+
+    Each trajectory :math:`x_{1:T}` is drawn from the forward process, step by step,
+    :math:`x_t = \sqrt{1 - \beta_t}\, x_{t-1} + \sqrt{\beta_t}\, \varepsilon_t`, and weighed
+    by how much more probable the reverse process makes it:
+
+    .. math::
+
+        \log w = \log p(x_T) + \sum_{t=2}^{T} \log p_\theta(x_{t-1} \mid x_t)
+        + \log P_\theta(x \mid x_1) - \sum_{t=1}^{T} \log q(x_t \mid x_{t-1}),
+
+    with :math:`p(x_T) = \mathcal N(0, I)`, :math:`p_\theta(x_{t-1} \mid x_t) =
+    \mathcal N(\mu_\theta(x_t, t), \tilde\beta_t I)` and the discretized decoder
+    :math:`P_\theta(x \mid x_1)` (:func:`discretized_gaussian_log_prob`). Since
+    :math:`\mathbb E_q[w] = P_\theta(x)`, the mean of the weights is an unbiased estimate
+    of the likelihood (its log is :func:`iwae_bound`), and the mean of the log weights one
+    of the ELBO, whose negative :func:`nll_bound_terms` decomposes.
+
+    The noise is drawn step by step, :math:`t = 1, \dots, T`, each step one
+    ``torch.randn((k, n, n_pixels), dtype=model.dtype)`` on the generator (entry ``[s, i]``
+    for trajectory ``s`` of image ``i``), so the draws do not depend on ``batch_steps``. Every
+    ``batch_steps`` steps, the reverse means of those steps go through the network in
+    one call; only those steps of the trajectories are held in memory.
+
+    Introduced in the chapter "Diffusion models: learning to remove noise".
+
+    Parameters
+    ----------
+    model : DDPM
+    x : LongTensor or array_like of shape (n, n_pixels)
+        Levels.
+    k : int
+        Trajectories per image, at least 1.
+    generator : torch.Generator, optional
+        The source of the noise.
+    batch_steps : int, default 50
+        Steps per network call, at least 1. Refused if the arrays of a call, of shape
+        ``(min(batch_steps, T) + 1, k, n, n_pixels)`` in the model's dtype, would exceed
+        ``genlab._validation.MAX_OUTPUT_BYTES`` (the network's activations for those steps
+        come on top): ask for fewer images, a smaller ``k`` or fewer ``batch_steps``.
+
+    Returns
+    -------
+    Tensor of shape (k, n)
+        :math:`\log w` of each trajectory, in the model's dtype.
+    """
+    if not isinstance(model, DDPM):
+        raise ValueError(f"model must be a genlab.diffusion.DDPM; got {type(model).__name__}")
+    levels = model._check_images(x)
+    k = check_size(k, "k", 1)
+    chunk = check_size(batch_steps, "batch_steps", 1)
+    sched, T, D, L = model.schedule, model.n_steps, model.n_pixels, model.n_levels
+    x0 = to_unit_interval(levels, L).to(model.dtype)
+    n = x0.shape[0]
+    check_output_size(
+        (min(chunk, T) + 1, k, n, D),
+        name="k",
+        itemsize=x0.element_size(),
+        what="the trajectories' steps in one network call",
+    )
+    log_w = torch.zeros(k, n, dtype=x0.dtype)
+    x_prev = x0.expand(k, n, D)  # x_0, the start of every trajectory
+    with torch.no_grad():
+        for start in range(1, T + 1, chunk):
+            steps = range(start, min(start + chunk, T + 1))
+            # forward: x_t ~ q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I)
+            path = [x_prev]  # x_{start - 1}, x_start, ...
+            for step in steps:
+                beta = float(sched.betas[step - 1])
+                mean = math.sqrt(1 - beta) * path[-1]
+                eps = torch.randn((k, n, D), generator=generator, dtype=x0.dtype)
+                path.append(mean + math.sqrt(beta) * eps)
+                log_w -= _gaussian_log_density(path[-1], mean, beta)
+            # reverse: mu_theta(x_t, t) for every step of the chunk, in one call
+            x_t = torch.stack(path[1:])
+            t = torch.arange(steps.start, steps.stop).repeat_interleave(k * n)
+            mu = model.reverse_mean(x_t.reshape(-1, D), t).reshape(x_t.shape)
+            for j, step in enumerate(steps):
+                if step == 1:  # log P(x | x_1), the discretized decoder
+                    std_1 = math.sqrt(float(sched.betas[0]))
+                    mu_1 = mu[j].reshape(k * n, D)
+                    log_p = discretized_gaussian_log_prob(levels.repeat(k, 1), mu_1, std_1, L)
+                    log_w += log_p.sum(dim=1).reshape(k, n)
+                else:  # log p(x_{t-1} | x_t) = log N(x_{t-1}; mu_theta(x_t, t), tilde beta_t I)
+                    a_bar, a_bar_prev = sched.alpha_bars[step - 1], sched.alpha_bars[step - 2]
+                    var = float((1 - a_bar_prev) / (1 - a_bar) * sched.betas[step - 1])
+                    log_w += _gaussian_log_density(path[j], mu[j], var)
+            x_prev = path[-1]
+        log_w += _gaussian_log_density(x_prev, torch.zeros_like(x_prev), 1.0)  # log p(x_T)
+    return log_w
+
+
+def iwae_bound(
+    model: DDPM,
+    x: Any,
+    k: int,
+    *,
+    generator: torch.Generator | None = None,
+    batch_steps: int = 50,
+) -> Tensor:
+    r"""The importance-weighted bound on :math:`\log P_\theta(x)`, over whole trajectories.
+
+    :math:`\log \frac1k \sum_{s=1}^k w_s` for the weights :math:`w_s` of :math:`k`
+    forward trajectories (:func:`trajectory_log_weights`, same draws), combined by
+    log-sum-exp. Its expectation :math:`\mathrm{IWAE}_k` is at most
+    :math:`\log P_\theta(x)` and rises to it with :math:`k`; :math:`\mathrm{IWAE}_1` is
+    the ELBO, minus the expected sum of :func:`nll_bound_terms`. A single estimate can be
+    above :math:`\log P_\theta(x)`, but not on average.
+
+    Introduced in the chapter "Diffusion models: learning to remove noise".
+
+    Parameters
+    ----------
+    model : DDPM
+    x : LongTensor or array_like of shape (n, n_pixels)
+        Levels.
+    k : int
+        Trajectories per image, at least 1.
+    generator : torch.Generator, optional
+    batch_steps : int, default 50
+        As in :func:`trajectory_log_weights`.
+
+    Returns
+    -------
+    Tensor of shape (n,)
+        One estimate of :math:`\mathrm{IWAE}_k` per image, in nats (a log-probability:
+        negate it for a bound on :math:`-\log P_\theta(x)`).
+    """
+    log_w = trajectory_log_weights(model, x, k, generator=generator, batch_steps=batch_steps)
+    return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])
 
 
 def train_ddpm(

@@ -10,7 +10,11 @@
   trajectories, scored with ``torch.distributions.Normal``;
 * on a 2x2 image with three levels and T = 1, the exact likelihood of all 81 images by
   Gauss-Hermite quadrature: it sums to 1, and the bound is never below it;
-* the batched bound equals the step-by-step reference; training, sampling, bad input.
+* the log weights of whole trajectories against ``torch.distributions.Normal`` on the same
+  noise; their importance-weighted bound rises with k to the quadrature's exact likelihood
+  (T = 1), and, for a stub whose reverse chain is linear-Gaussian (T = 3, exact likelihood in
+  closed form with ``scipy.stats.norm``), the weights are unbiased for P(x);
+* the batched bound and weights equal the step-by-step ones; training, sampling, bad input.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from genlab.diffusion import (
     NoiseSchedule,
     discretized_gaussian_log_prob,
     from_unit_interval,
+    iwae_bound,
     nll_bound_terms,
     nll_bound_terms_reference,
     to_unit_interval,
     train_ddpm,
+    trajectory_log_weights,
 )
 
 
@@ -257,8 +263,12 @@ def test_the_kl_decomposition_equals_the_trajectory_elbo():
     assert se < 0.02  # the comparison has teeth: a missing term would shift it by more
 
 
-def test_bound_is_above_the_exact_likelihood_of_every_2x2_image():
-    # T = 1: P(x) = integral of N(x_1; 0, I) P(x | x_1), by Gauss-Hermite quadrature in 4-D
+@pytest.fixture(scope="module")
+def two_by_two():
+    """T = 1 on 2x2 images with 3 levels: the exact log P(x) of all 81 images.
+
+    P(x) = integral of N(x_1; 0, I) P(x | x_1), by Gauss-Hermite quadrature in 4-D.
+    """
     D, L = 4, 3
     model = ddpm(D=D, L=L, T=1, hidden=6, beta=(0.5, 0.5), seed=2)
     nodes, weights = np.polynomial.hermite_e.hermegauss(14)  # weight exp(-z^2 / 2)
@@ -280,6 +290,13 @@ def test_bound_is_above_the_exact_likelihood_of_every_2x2_image():
                 for img in images
             ]
         )
+    return model, images, exact, grid, w
+
+
+def test_bound_is_above_the_exact_likelihood_of_every_2x2_image(two_by_two):
+    model, images, exact, grid, w = two_by_two
+    L, std = 3, math.sqrt(0.5)
+    one = torch.ones(len(grid), dtype=torch.long)
     assert abs(float(torch.logsumexp(exact, 0))) < 1e-8  # the 81 probabilities sum to 1
     # the bound, its expectation over x_1 ~ q(x_1 | x_0) also by quadrature
     s = model.schedule
@@ -298,6 +315,176 @@ def test_bound_is_above_the_exact_likelihood_of_every_2x2_image():
     )
     est = terms.sum(1)
     assert abs(float(est.mean()) - bound) < 4 * float(est.std()) / math.sqrt(20000)
+
+
+def iwae_in_groups(log_w, k):
+    """IWAE_k estimates from consecutive groups of k log weights: shape (len(log_w) // k, n)."""
+    groups = log_w[: len(log_w) // k * k].reshape(len(log_w) // k, k, -1)
+    return torch.logsumexp(groups, 1) - math.log(k)
+
+
+@pytest.mark.parametrize("batch_steps", [1, 2, 50])
+def test_trajectory_log_weights_match_torch_distributions(batch_steps):
+    # log w = log p(x_T) + sum_{t >= 2} log p(x_{t-1} | x_t) + log P(x | x_1)
+    #         - sum_t log q(x_t | x_{t-1}), on the same noise: one randn((k, n, D)) per step
+    model = ddpm(D=4, L=3, T=5)
+    k, n, D, T = 6, 3, 4, 5
+    x = levels(n, D, 3)
+    got = trajectory_log_weights(
+        model, x, k, generator=torch.Generator().manual_seed(7), batch_steps=batch_steps
+    )
+    g = torch.Generator().manual_seed(7)
+    s = model.schedule
+    x0 = to_unit_interval(x, 3)
+    path, log_q = [x0.expand(k, n, D)], torch.zeros(k, n, dtype=torch.float64)
+    for t in range(1, T + 1):
+        beta = float(s.betas[t - 1])
+        step = Normal(math.sqrt(1 - beta) * path[-1], math.sqrt(beta))
+        path.append(
+            step.loc + step.scale * torch.randn((k, n, D), generator=g, dtype=torch.float64)
+        )
+        log_q += step.log_prob(path[-1]).sum(-1)
+    log_p = Normal(0.0, 1.0).log_prob(path[T]).sum(-1)
+    with torch.no_grad():
+        for t in range(T, 0, -1):
+            tt = torch.full((k * n,), t)
+            mu = model.reverse_mean(path[t].reshape(k * n, D), tt).reshape(k, n, D)
+            if t >= 2:
+                _, var = s.posterior(x0[:1], x0[:1], torch.tensor([t]))  # tilde beta_t
+                log_p += Normal(mu, float(var) ** 0.5).log_prob(path[t - 1]).sum(-1)
+            else:  # the level's bin under N(mu, beta_1), the end bins open
+                decoder = Normal(mu, math.sqrt(float(s.betas[0])))
+                lo = torch.where(x == 0, -math.inf, x0 - 0.5)
+                hi = torch.where(x == 2, math.inf, x0 + 0.5)
+                prob = decoder.cdf(hi) - decoder.cdf(lo)
+                assert float(prob.min()) > 1e-4  # no cancellation in the difference
+                log_p += prob.log().sum(-1)
+    assert got.shape == (k, n) and got.dtype == torch.float64
+    torch.testing.assert_close(got, log_p - log_q, rtol=0, atol=1e-10)
+
+
+def test_batched_trajectories_equal_the_step_by_step_ones():
+    model = ddpm(T=9)
+    x = levels(5, 4, 3)
+    step_by_step = trajectory_log_weights(
+        model, x, 4, generator=torch.Generator().manual_seed(8), batch_steps=1
+    )
+    for batch_steps in (2, 4, 9, 50):
+        batched = trajectory_log_weights(
+            model, x, 4, generator=torch.Generator().manual_seed(8), batch_steps=batch_steps
+        )
+        torch.testing.assert_close(batched, step_by_step, rtol=1e-13, atol=1e-12)
+    # iwae_bound is the log of the mean of the same weights
+    bound = iwae_bound(model, x, 4, generator=torch.Generator().manual_seed(8), batch_steps=3)
+    expected = torch.log(torch.exp(step_by_step).mean(0))
+    torch.testing.assert_close(bound, expected, rtol=1e-13, atol=1e-12)
+    one = iwae_bound(model, x, 1, generator=torch.Generator().manual_seed(8))
+    assert torch.equal(
+        one, trajectory_log_weights(model, x, 1, generator=torch.Generator().manual_seed(8))[0]
+    )
+
+
+def test_iwae_rises_with_k_to_the_exact_likelihood_of_every_2x2_image(two_by_two):
+    model, images, exact = two_by_two[:3]
+    quadrature_error = 0.01  # 14 nodes per axis vs 26: at most 6.3e-3 nats
+    n_draws = 4000
+    log_w = trajectory_log_weights(
+        model, images, n_draws, generator=torch.Generator().manual_seed(21)
+    )
+    iwae = {k: iwae_in_groups(log_w, k) for k in (1, 10, 100)}  # (n_draws // k, 81) each
+    mean = {k: float(v.mean()) for k, v in iwae.items()}
+    se = {k: float(v.mean(1).std()) / math.sqrt(len(v)) for k, v in iwae.items()}
+    # IWAE_k rises with k, by many standard errors, and stays below log P (Jensen)
+    assert mean[1] + 4 * se[1] < mean[10] - 4 * se[10]
+    assert mean[10] + 4 * se[10] < mean[100] - 4 * se[100]
+    assert mean[100] < float(exact.mean()) + 4 * se[100] + quadrature_error
+    # IWAE_1 is the ELBO: the same expectation as minus the sum of the bound's terms
+    terms = nll_bound_terms(
+        model, images.repeat(500, 1), generator=torch.Generator().manual_seed(22)
+    )
+    elbo = -terms.sum(1).reshape(500, 81)
+    se_elbo = float(elbo.mean(1).std()) / math.sqrt(500)
+    assert abs(mean[1] - float(elbo.mean())) < 4 * math.hypot(se[1], se_elbo)
+    # IWAE_2000 against log P, image by image: the log of a mean of k weights has standard
+    # deviation sqrt(v / k) and bias -v / (2k) (delta method), v = Var(w) / P(x)^2, estimated
+    # here from the 4000 other weights
+    k = 2000
+    ratio = torch.exp(log_w - torch.logsumexp(log_w, 0)) * n_draws  # w / (their mean)
+    v = ratio.var(0)
+    tolerance = 4 * (v / k).sqrt() + v / k + quadrature_error
+    est = iwae_bound(model, images, k, generator=torch.Generator().manual_seed(23))
+    assert bool(((est - exact).abs() < tolerance).all()), float(
+        ((est - exact).abs() / tolerance).max()
+    )
+    assert float(tolerance.max()) < 0.25  # the comparison has teeth
+
+
+class LinearNoise(DDPM):
+    """A stub whose noise prediction is linear in x_t: the reverse chain is linear-Gaussian."""
+
+    gamma = 0.8
+    offset = torch.tensor([0.3, -0.2], dtype=torch.float64)
+
+    def predict_noise(self, x_t, t):
+        a_bar = self.schedule.alpha_bars[t - 1][:, None]
+        return self.gamma * (1 - a_bar).sqrt() * x_t + self.offset
+
+
+def linear_chain_log_likelihoods(model, images):
+    """Exact log P(x) of LinearNoise: every x_t of the reverse chain is Gaussian.
+
+    mu_theta(x_t, t) = A_t x_t + B_t, so from x_T ~ N(0, 1) (per pixel) each
+    x_{t-1} = mu_theta(x_t, t) + sqrt(tilde beta_t) z is N(m, v) in closed form, and the
+    decoder's level is that of y = mu_theta(x_1, 1) + sqrt(beta_1) z ~ N(m, v): the mass of
+    its bin.
+    """
+    s, L = model.schedule, model.n_levels
+    m, v = np.zeros(model.n_pixels), 1.0
+    for t in range(model.n_steps, 0, -1):
+        beta, a_bar = float(s.betas[t - 1]), float(s.alpha_bars[t - 1])
+        A = (1 - model.gamma * beta) / math.sqrt(1 - beta)
+        B = -beta * model.offset.numpy() / math.sqrt((1 - a_bar) * (1 - beta))
+        if t >= 2:
+            x = torch.zeros(1, 1, dtype=torch.float64)
+            var = float(s.posterior(x, x, torch.tensor([t]))[1])  # tilde beta_t
+        else:
+            var = beta
+        m, v = A * m + B, A**2 * v + var
+    x = images.numpy()
+    centres = 2 * x / (L - 1) - 1
+    lo = np.where(x == 0, -np.inf, centres - 1 / (L - 1))
+    hi = np.where(x == L - 1, np.inf, centres + 1 / (L - 1))
+    prob = stats.norm.cdf(hi, m, math.sqrt(v)) - stats.norm.cdf(lo, m, math.sqrt(v))
+    return torch.tensor(np.log(prob).sum(1))
+
+
+def test_trajectory_weights_are_unbiased_for_a_linear_gaussian_chain():
+    model = LinearNoise(2, 3, n_steps=3, hidden=4, beta_start=0.3, beta_end=0.6).double()
+    images = torch.tensor(list(itertools.product(range(3), repeat=2)))
+    exact = linear_chain_log_likelihoods(model, images)
+    assert abs(float(torch.logsumexp(exact, 0))) < 1e-12  # the 9 probabilities sum to 1
+    n_draws = 20000
+    log_w = trajectory_log_weights(
+        model, images, n_draws, generator=torch.Generator().manual_seed(31), batch_steps=2
+    )
+    # E_q[w] = P(x): the weights over P(x) have mean 1, image by image
+    ratio = torch.exp(log_w - exact)
+    se = ratio.std(0) / math.sqrt(n_draws)
+    assert bool(((ratio.mean(0) - 1).abs() < 4 * se).all()), ((ratio.mean(0) - 1) / se).tolist()
+    assert float(se.max()) < 0.06  # the comparison has teeth
+    # IWAE_k rises with k, below log P; IWAE_1 is the ELBO
+    iwae = {k: iwae_in_groups(log_w, k) for k in (1, 10, 100)}
+    mean = {k: float(v.mean()) for k, v in iwae.items()}
+    se_k = {k: float(v.mean(1).std()) / math.sqrt(len(v)) for k, v in iwae.items()}
+    assert mean[1] + 4 * se_k[1] < mean[10] - 4 * se_k[10]
+    assert mean[10] + 4 * se_k[10] < mean[100] - 4 * se_k[100]
+    assert mean[100] < float(exact.mean()) + 4 * se_k[100]
+    terms = nll_bound_terms(
+        model, images.repeat(2000, 1), generator=torch.Generator().manual_seed(32)
+    )
+    elbo = -terms.sum(1).reshape(2000, 9)
+    se_elbo = float(elbo.mean(1).std()) / math.sqrt(2000)
+    assert abs(mean[1] - float(elbo.mean())) < 4 * math.hypot(se_k[1], se_elbo)
 
 
 def test_levels_round_trip_through_the_unit_interval():
@@ -353,6 +540,10 @@ def test_bad_images_are_refused_by_name(case):
         nll_bound_terms(model, value)
     with pytest.raises(ValueError, match=message):
         nll_bound_terms_reference(model, value)
+    with pytest.raises(ValueError, match=message):
+        trajectory_log_weights(model, value, 2)
+    with pytest.raises(ValueError, match=message):
+        iwae_bound(model, value, 2)
     with pytest.raises(ValueError, match=message.replace("x\\[", "X\\[").replace("x[", "X[")):
         train_ddpm(model, value, steps=1, progress=False)
 
@@ -409,6 +600,26 @@ def test_bad_steps_and_models_are_refused():
         discretized_gaussian_log_prob(torch.zeros(1, 1, dtype=torch.long), x[:, :1], 0.0, 3)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"k": 0}, "k must be an integer >= 1; got 0"),
+        ({"k": -3}, "k must be an integer >= 1; got -3"),
+        ({"k": True}, "k must be an integer >= 1; got True"),
+        ({"k": 2.0}, r"k must be an integer >= 1; got 2\.0"),
+        ({"k": "2"}, "k must be an integer >= 1; got '2'"),
+        ({"batch_steps": 0}, "batch_steps must be an integer >= 1"),
+        ({"batch_steps": 1.5}, "batch_steps must be an integer >= 1"),
+        ({"model": torch.nn.Linear(4, 4)}, "model must be a genlab.diffusion.DDPM; got Linear"),
+    ],
+)
+@pytest.mark.parametrize("function", [trajectory_log_weights, iwae_bound])
+def test_bad_trajectory_arguments_are_refused(function, kwargs, message):
+    args = {"model": ddpm(), "x": [[0, 1, 2, 0]], "k": 2} | kwargs
+    with pytest.raises(ValueError, match=message):
+        function(**args)
+
+
 def test_divergence_stops_with_a_clear_error():
     with pytest.raises(ValueError, match="training diverged at step .*lower lr"):
         train_ddpm(ddpm().float(), [[0, 1, 2, 0]] * 8, steps=20, lr=1e30, progress=False)
@@ -426,3 +637,27 @@ def test_sample_sizes_are_bounded(monkeypatch):
         model.sample(2, return_path=True)  # 6 steps of 2 images
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         model.sample(0)
+
+
+@pytest.mark.parametrize("function", [trajectory_log_weights, iwae_bound])
+def test_trajectory_sizes_are_bounded(function, monkeypatch):
+    model, x = ddpm(D=4, T=6), levels(3, 4, 3)
+    model_32 = ddpm(D=4, T=6).float()
+    with pytest.raises(ValueError, match="k is too large"):
+        function(model, x, 10**12)
+    # the steps of one network call, and x_{t-1} before them: (min(batch_steps, T) + 1, k, n, D)
+    monkeypatch.setattr(_validation, "MAX_OUTPUT_BYTES", 8 * 3 * 5 * 3 * 4)
+    assert function(model, x, 5, batch_steps=2).shape[-1] == 3
+    with pytest.raises(ValueError, match=r"k is too large.*shape \(3, 6, 3, 4\)"):
+        function(model, x, 6, batch_steps=2)
+    with pytest.raises(ValueError, match=r"k is too large.*shape \(4, 5, 3, 4\)"):
+        function(model, x, 5, batch_steps=3)
+    # batch_steps beyond T count as T
+    monkeypatch.setattr(_validation, "MAX_OUTPUT_BYTES", 8 * 7 * 2 * 3 * 4)
+    assert function(model, x, 2, batch_steps=50).shape[-1] == 3
+    with pytest.raises(ValueError, match=r"k is too large.*shape \(7, 3, 3, 4\)"):
+        function(model, x, 3, batch_steps=50)
+    # a float32 model's arrays take 4 bytes a number
+    assert function(model_32, x, 4, batch_steps=50).dtype == torch.float32
+    with pytest.raises(ValueError, match=r"k is too large.*shape \(7, 5, 3, 4\)"):
+        function(model_32, x, 5, batch_steps=50)
