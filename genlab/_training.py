@@ -33,17 +33,22 @@ def check_level_images(
     """Images of integer levels ``0 .. n_levels - 1``, as a LongTensor on ``device``.
 
     ``x`` (a tensor or array_like) must have shape (n_images, n_pixels) and hold integers,
-    possibly stored as floats (``1.0``), not booleans; otherwise a ValueError naming it
-    (and, for a level out of range, the first offending entry).
+    possibly stored as finite floats (``1.0``), not booleans or complex numbers; otherwise
+    a ValueError naming it (and, for a level out of range, the first offending entry).
+    Shared by MADE, the DDPM and the categorical VAE.
     """
     t = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x)
     if t.dim() != 2 or t.shape[1] != n_pixels:
         raise ValueError(f"{name} must have shape (n_images, {n_pixels}); got {tuple(t.shape)}")
-    if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
-        if t.dtype.is_complex or t.dtype == torch.bool or not torch.all(t == t.round()):
-            raise ValueError(
-                f"{name} must hold integer levels 0..{n_levels - 1}; got dtype {t.dtype}"
-            )
+    if t.dtype.is_complex or t.dtype == torch.bool:
+        raise ValueError(f"{name} must hold integer levels 0..{n_levels - 1}; got dtype {t.dtype}")
+    if t.dtype.is_floating_point and not (
+        bool(torch.isfinite(t).all()) and bool(torch.all(t == t.round()))
+    ):
+        raise ValueError(
+            f"{name} must hold integer levels 0..{n_levels - 1}; got dtype {t.dtype} with "
+            "non-integer values"
+        )
     t = t.long()
     bad = (t < 0) | (t >= n_levels)
     if torch.any(bad):

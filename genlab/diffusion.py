@@ -63,12 +63,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from torch import Tensor, nn
 
-from genlab._training import check_rate, check_size
+from genlab._training import check_level_images, check_rate, check_size
 from genlab._validation import check_output_size
 
 __all__ = [
@@ -364,28 +363,8 @@ class DDPM(nn.Module):
         return (x_t - beta / (1 - a_bar).sqrt() * eps) / (1 - beta).sqrt()
 
     def _check_images(self, x: Any, name: str = "x") -> Tensor:
-        t = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x)
-        if t.dim() != 2 or t.shape[1] != self.n_pixels:
-            raise ValueError(
-                f"{name} must have shape (n_images, {self.n_pixels}); got {tuple(t.shape)}"
-            )
-        if t.dtype.is_complex or t.dtype == torch.bool:
-            raise ValueError(f"{name} must hold integer levels; got dtype {t.dtype}")
-        if t.dtype.is_floating_point:
-            if not bool(torch.isfinite(t).all()) or not torch.all(t == t.round()):
-                raise ValueError(
-                    f"{name} must hold integer levels 0..{self.n_levels - 1}; got "
-                    "non-integer values"
-                )
-        t = t.long()
-        bad = (t < 0) | (t >= self.n_levels)
-        if torch.any(bad):
-            i, j = (int(v) for v in torch.nonzero(bad)[0])
-            raise ValueError(
-                f"{name} must hold integer levels 0..{self.n_levels - 1}; {name}[{i}, {j}] is "
-                f"{int(t[i, j])}"
-            )
-        return t
+        device = next(self.parameters()).device
+        return check_level_images(x, self.n_pixels, self.n_levels, device, name)
 
     def loss(self, x: Any, generator: torch.Generator | None = None) -> Tensor:
         r"""The simple loss on a batch of images.

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from level_images import BAD_LEVEL_IMAGES, as_argument
 
 from genlab import _validation
 from genlab.autoregressive import MADE, log_prob_chain_rule, made_degrees, train_made
@@ -163,24 +164,13 @@ def test_training_reaches_the_entropy_of_a_known_distribution():
     assert nll < 2 * math.log(3) - 0.5  # far better than independent uniform pixels
 
 
-BAD_IMAGES = {
-    "a level too large": ([[0, 3, 0]], r"levels 0..2; x\[0, 1\] is 3"),
-    "a negative level": ([[0, -1, 0]], r"x\[0, 1\] is -1"),
-    "a non-integer": ([[0, 1.5, 0]], "integer levels"),
-    "NaN": ([[0, float("nan"), 0]], "integer levels"),
-    "booleans": ([[True, False, True]], "integer levels"),
-    "the wrong width": ([[0, 1]], r"shape \(n_images, 3\); got \(1, 2\)"),
-    "one image as a vector": ([0, 1, 2], r"shape \(n_images, 3\); got \(3,\)"),
-}
-
-
-@pytest.mark.parametrize("case", BAD_IMAGES, ids=list(BAD_IMAGES))
+@pytest.mark.parametrize("case", BAD_LEVEL_IMAGES, ids=list(BAD_LEVEL_IMAGES))
 def test_bad_images_are_refused_by_name(case):
-    value, message = BAD_IMAGES[case]
+    value, message = BAD_LEVEL_IMAGES[case]
     model = made(D=3, L=3, hidden=(4,))
     with pytest.raises(ValueError, match=message):
         model.log_prob(value)
-    with pytest.raises(ValueError, match=message.replace("x\\[", "X\\[")):
+    with pytest.raises(ValueError, match=as_argument(message, "X")):
         train_made(model, value, epochs=1, progress=False)
 
 

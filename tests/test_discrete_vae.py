@@ -23,6 +23,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from level_images import BAD_LEVEL_IMAGES, as_argument
 from scipy import stats
 from torch.distributions import Categorical, Independent, Normal, kl_divergence
 
@@ -482,20 +483,11 @@ def test_train_refuses_another_model():
 
 
 # ------------------------------------------------------------ 9. bad input
-BAD_IMAGES = {
-    "a level too large": ([[0, 3, 0]], r"levels 0..2; x\[0, 1\] is 3"),
-    "a negative level": ([[0, -1, 0]], r"x\[0, 1\] is -1"),
-    "a non-integer": ([[0, 1.5, 0]], "x must hold integer levels"),
-    "NaN": ([[0, float("nan"), 0]], "x must hold integer levels"),
-    "booleans": ([[True, False, True]], "x must hold integer levels"),
-    "the wrong width": ([[0, 1]], r"x must have shape \(n_images, 3\); got \(1, 2\)"),
-    "one image as a vector": ([0, 1, 2], r"x must have shape \(n_images, 3\); got \(3,\)"),
-}
 
 
-@pytest.mark.parametrize("case", BAD_IMAGES, ids=list(BAD_IMAGES))
+@pytest.mark.parametrize("case", BAD_LEVEL_IMAGES, ids=list(BAD_LEVEL_IMAGES))
 def test_bad_images_are_refused_by_name(case):
-    value, message = BAD_IMAGES[case]
+    value, message = BAD_LEVEL_IMAGES[case]
     model = vae(D=3, L=3)
     z = torch.zeros((1, 1), dtype=F64)
     calls = [
@@ -508,9 +500,9 @@ def test_bad_images_are_refused_by_name(case):
     for call in calls:
         with pytest.raises(ValueError, match=message):
             call()
-    with pytest.raises(ValueError, match=message.replace("x\\[", "X\\[").replace("x ", "X ")):
+    with pytest.raises(ValueError, match=as_argument(message, "X")):
         model.score_samples(value)
-    with pytest.raises(ValueError, match=message.replace("x\\[", "X\\[").replace("x ", "X ")):
+    with pytest.raises(ValueError, match=as_argument(message, "X")):
         train_categorical_vae(model, value, epochs=1, progress=False)
 
 
