@@ -53,6 +53,23 @@ book that introduces it. The modules are small and follow the book:
     Sample quality: the Fréchet distance between Gaussians, a "digit FID" in the features
     of a small classifier of real digits, and mode coverage (PyTorch; import it explicitly,
     like ``genlab.vae``).
+``genlab.gan``
+    A generative adversarial network of MLPs: the generator, the discriminator, the
+    saturating and non-saturating losses and the alternating training (PyTorch; import it
+    explicitly, like ``genlab.vae``).
+``genlab.sharpness``
+    The sharpness of images: the variance of the Laplacian and the gradient magnitude.
+``genlab.editing``
+    Latent-space editing: a digit's slant and ink, an attribute's direction in a code.
+``genlab.vqvae``
+    The VQ-VAE: a codebook with the straight-through estimator, codebook usage, and
+    priors over the codes (PyTorch; import it explicitly, like ``genlab.vae``).
+``genlab.hierarchical_vae``
+    A VAE with two levels of latent variables, and active units per level (PyTorch;
+    import it explicitly, like ``genlab.vae``).
+``genlab.denoising``
+    Corrupting images (Gaussian noise, masking) and the denoising autoencoder (PyTorch;
+    import it explicitly, like ``genlab.vae``).
 ``genlab.source``
     Showing the package's own code in a chapter (so the book cannot drift from it).
 ``genlab.datasets``
@@ -92,6 +109,10 @@ autoencoders". ``autoregressive.MADE`` is one too, trained by
 "Diffusion models: learning to remove noise", and ``discrete_vae.CategoricalVAE`` (trained
 by ``discrete_vae.train_categorical_vae``) and ``quality.FeatureClassifier`` (trained by
 ``quality.train_feature_classifier``) to "The VAE's likelihood and the scoreboard".
+``gan.Generator`` and ``gan.Discriminator`` (trained together by ``gan.train_gan``) belong
+to "VAE against GAN on real MNIST"; ``vqvae.VQVAE`` (trained by ``vqvae.train_vqvae``) to
+"A discrete code: the VQ-VAE on MNIST"; and ``hierarchical_vae.HierarchicalVAE`` and the
+denoising autoencoder of ``denoising`` to "Two levels of latents, and denoising, on MNIST".
 
 Submodules are imported on first use, so ``import genlab`` is cheap.
 """
@@ -107,6 +128,7 @@ if TYPE_CHECKING:
         cluster,
         datasets,
         discrete,
+        editing,
         gaussian,
         hmm,
         likelihood,
@@ -115,6 +137,7 @@ if TYPE_CHECKING:
         numerics,
         plotting,
         reproducibility,
+        sharpness,
         source,
         text,
     )
@@ -125,6 +148,7 @@ __all__ = [
     "cluster",
     "datasets",
     "discrete",
+    "editing",
     "gaussian",
     "hmm",
     "likelihood",
@@ -133,6 +157,7 @@ __all__ = [
     "numerics",
     "plotting",
     "reproducibility",
+    "sharpness",
     "source",
     "text",
 ]

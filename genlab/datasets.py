@@ -239,7 +239,7 @@ def spam_ham_groups(split: str | None = None) -> NDArray[np.str_]:
 # --------------------------------------------------------------------- records
 #: The records that ship with genlab (``genlab/data/records/<name>.json``), written by a
 #: full run of ``python -m genlab.benchmarks`` (``make bench``).
-RECORD_NAMES: tuple[str, ...] = ("choosing", "latest", "yardstick")
+RECORD_NAMES: tuple[str, ...] = ("choosing", "latest", "vae_gan", "yardstick")
 
 
 def load_record(name: str) -> dict[str, Any]:
@@ -251,11 +251,11 @@ def load_record(name: str) -> dict[str, Any]:
 
     Introduced in the book's chapter "Performance"; ``"choosing"`` in the chapter
     "Choosing a generative model"; ``"yardstick"`` in the chapter "The VAE's likelihood
-    and the scoreboard".
+    and the scoreboard"; ``"vae_gan"`` in the chapter "VAE against GAN on real MNIST".
 
     Parameters
     ----------
-    name : {"latest", "choosing", "yardstick"}
+    name : {"latest", "choosing", "yardstick", "vae_gan"}
         ``"latest"``: the full-size side-by-side benchmarks of genlab and its peers
         (keys ``"machine"`` and ``"results"``, one entry per benchmark);
         ``"choosing"``: the fit and prediction times of the four digit classifiers of the
@@ -264,7 +264,12 @@ def load_record(name: str) -> dict[str, Any]:
         ``"yardstick"``: every model of the likelihood yardstick with its test bits per
         pixel, parameters, sample quality, fit and sampling times and eight samples
         (keys ``"machine"``, ``"n_test"``, ``"n_samples"``, ``"classifier"``, ``"real"``
-        and ``"results"``; written by ``genlab.benchmarks.yardstick``).
+        and ``"results"``; written by ``genlab.benchmarks.yardstick``);
+        ``"vae_gan"``: the VAE and the two GANs of that chapter trained with five seeds,
+        with their training curves, digit FID, class histograms, sharpness and eight
+        samples each (keys ``"machine"``, ``"seeds"``, ``"n_samples"``, ``"settings"``,
+        ``"judge_test_accuracy"``, ``"real"`` and ``"runs"``; written by
+        ``genlab.benchmarks.vae_gan``).
 
     Returns
     -------

@@ -41,6 +41,7 @@ TITLES = chapter_titles()
 MODULES = sorted(
     genlab._SUBMODULES
     | {"vae", "vae_classifier", "autoregressive", "flow", "diffusion", "discrete_vae", "quality"}
+    | {"gan", "vqvae", "hierarchical_vae", "denoising"}
 )
 PACKAGE_DIR = Path(genlab.__file__).parent
 

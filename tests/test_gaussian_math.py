@@ -448,7 +448,14 @@ FORMULA = re.compile(
 )
 #: PyTorch modules compute their densities on tensors, for autograd, and cannot call
 #: NumPy functions; they are allowed their own copy.
-TORCH_MODULES = {"vae.py", "vae_classifier.py", "flow.py", "discrete_vae.py", "diffusion.py"}
+TORCH_MODULES = {
+    "vae.py",
+    "vae_classifier.py",
+    "flow.py",
+    "discrete_vae.py",
+    "diffusion.py",
+    "hierarchical_vae.py",
+}
 #: The benchmark harness checks genlab's results against the peer libraries' before it
 #: times them; its checks must not call the genlab code they check.
 BENCHMARKS = GENLAB / "benchmarks"

@@ -17,14 +17,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD_DIR = ROOT / "genlab" / "data" / "records"
 
 
-@pytest.mark.parametrize("name", ["latest", "choosing", "yardstick"])
+@pytest.mark.parametrize("name", ["latest", "choosing", "yardstick", "vae_gan"])
 def test_load_record_returns_the_json_file_in_the_source_tree(name):
     # the oracle reads the file by its path in this checkout, not through importlib.resources
     expected = json.loads((RECORD_DIR / f"{name}.json").read_text(encoding="utf-8"))
     record = load_record(name)
     assert record == expected
-    assert {"machine", "results"} <= set(record)
-    assert len(record["results"]) >= 4
+    rows = "runs" if name == "vae_gan" else "results"  # the seeds record holds runs
+    assert {"machine", rows} <= set(record)
+    assert len(record[rows]) >= 4
 
 
 def test_the_shipped_records_are_exactly_the_known_names():
@@ -33,7 +34,7 @@ def test_the_shipped_records_are_exactly_the_known_names():
 
 @pytest.mark.parametrize("bad", ["latest-quick", "", "../latest", "LATEST", None, 3])
 def test_load_record_refuses_other_names(bad):
-    expected = "name must be one of 'choosing', 'latest', 'yardstick'; got"
+    expected = "name must be one of 'choosing', 'latest', 'vae_gan', 'yardstick'; got"
     with pytest.raises(ValueError, match=expected):
         load_record(bad)
 
@@ -50,16 +51,19 @@ def test_a_full_benchmark_run_writes_genlabs_records(monkeypatch, tmp_path):
         bench_main, "write_results", lambda results, path: written.setdefault("results", path)
     )
     import genlab.benchmarks.choosing as choosing
+    import genlab.benchmarks.vae_gan as vae_gan
     import genlab.benchmarks.yardstick as yardstick
 
     monkeypatch.setattr(choosing, "record", lambda path: written.setdefault("choosing", path))
     monkeypatch.setattr(yardstick, "record", lambda path: written.setdefault("yardstick", path))
+    monkeypatch.setattr(vae_gan, "record", lambda path: written.setdefault("vae_gan", path))
     bench_main.main([])
     assert written == {
         "full": True,
         "results": tmp_path / "latest.json",
         "choosing": tmp_path / "choosing.json",
         "yardstick": tmp_path / "yardstick.json",
+        "vae_gan": tmp_path / "vae_gan.json",
     }
 
 

@@ -5,7 +5,9 @@ function and registers it in SUITES. A full run writes its results to genlab's o
 (``genlab/data/records/latest.json``, read back with :func:`genlab.datasets.load_record`)
 and records the timings of the chapter "Choosing a generative model"
 (``genlab/benchmarks/choosing.py``) in ``records/choosing.json``, and the scoreboard of the
-likelihood yardstick (``genlab/benchmarks/yardstick.py``) in ``records/yardstick.json``.
+likelihood yardstick (``genlab/benchmarks/yardstick.py``) in ``records/yardstick.json``, and the
+seeds of the chapter "VAE against GAN on real MNIST" (``genlab/benchmarks/vae_gan.py``) in
+``records/vae_gan.json``.
 ``--quick`` runs the
 reduced sizes of the book's performance page and writes ``latest-quick.json`` to the
 folder given by ``--output`` (by default the current folder), never into the package.
@@ -38,10 +40,11 @@ def main(argv: list[str] | None = None) -> None:
         write_results(results, (args.output or Path.cwd()) / "latest-quick.json")
         return
     write_results(results, RECORDS / "latest.json")
-    from genlab.benchmarks import choosing, yardstick
+    from genlab.benchmarks import choosing, vae_gan, yardstick
 
     choosing.record(RECORDS / "choosing.json")
     yardstick.record(RECORDS / "yardstick.json")
+    vae_gan.record(RECORDS / "vae_gan.json")
 
 
 if __name__ == "__main__":
