@@ -87,7 +87,7 @@ bench: $(STAMP)  ## run the full-size benchmarks side by side with the peer libr
 	$(PINNED) $(PY) -m genlab.benchmarks
 
 constraints: $(STAMP)  ## record the exact versions of the current environment
-	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable \
+	{ grep '^#' constraints.txt; $(PY) -m pip freeze --exclude-editable \
 	  | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 

@@ -57,3 +57,38 @@ def test_workflow_runs_the_readme_commands_and_publishes_pages() -> None:
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert any("actions/deploy-pages" in s.get("uses", "") for s in deploy["steps"])
+
+
+def test_every_pin_installs_on_the_oldest_supported_python() -> None:
+    """A learner on Debian 12 runs the README's commands with its python3, 3.11.2.
+
+    The oracle is each installed distribution's own Requires-Python metadata (offline):
+    every exact pin of constraints.txt that this environment holds must admit Python 3.11.0,
+    or ``make lab`` / ``make test`` fail to resolve there (soupsieve 4.x needs 3.11.5).
+    """
+    from importlib import metadata
+
+    from packaging.specifiers import SpecifierSet
+
+    oldest = "3.11.0"
+    pins = [
+        line.strip().split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    ]
+    checked, refused = 0, []
+    for name, version in pins:
+        try:
+            meta = metadata.metadata(name)
+        except metadata.PackageNotFoundError:
+            continue  # an extra this environment does not hold
+        if meta["Version"].split("+")[0] != version.split("+")[0]:
+            continue
+        checked += 1
+        spec = meta.get("Requires-Python")
+        if spec and oldest not in SpecifierSet(spec):
+            refused.append(f"{name}=={version} (Requires-Python {spec})")
+    assert checked > 100, checked
+    assert not refused, refused
+    readme = (ROOT / "README.md").read_text()
+    assert "Python 3.11 or newer" in readme
