@@ -61,6 +61,25 @@ batch, the gradients are
 (Two terms of equal value but different gradients: the reported ``"codebook"`` and
 ``"commitment"`` losses are the same number.)
 
+**The weight of the commitment depends on the scale of the reconstruction term.** For one
+vector whose code stays put and whose decoder gradient :math:`g = \partial L_{\text{rec}} /
+\partial z_q` stays constant, gradient descent on :math:`z_e` comes to rest where :math:`g +
+2 \beta (z_e - e) = 0`, a distance :math:`\lVert g \rVert / (2 \beta)` from the code. The
+paper's :math:`\beta = 0.25` (it reports results unchanged from 0.1 to 2.0) goes with losses
+of a moderate size; widely used implementations average both terms over their elements (the
+reconstruction over the pixels, the VQ terms over the latent numbers). Here the
+reconstruction term is a per-image *sum* of 784 Bernoulli terms, against VQ terms summed over
+:math:`m d = 64` numbers, so its gradient is large next to the commitment's brake. Adam
+moves each code by at most about the learning rate per step, while an encoder output, a sum
+over the hidden units, moves much faster. Codes initialised near 0 (uniformly on
+:math:`(-1/K, 1/K)`, as in the paper's reference code) cannot follow: the encoder's outputs
+run away from the codebook, most codes are never chosen, and the restarts (below) then put
+codes on the runaway outputs. Two remedies, used together in the chapter: a larger
+:math:`\beta` (2 there), and a **data-dependent initialisation** of the codebook
+(:func:`initialise_codebook`, the Forgy initialisation of k-means): the codes start on encoder
+outputs of randomly chosen training vectors, where the encoder's outputs are, so every code
+is some vector's nearest and quantisation means something from the first step.
+
 **Dead codes.** A code that is no encoder output's nearest gets no gradient from any term
 (the codebook loss touches the chosen codes only), so it never moves and is never chosen:
 capacity wasted. The standard fix (random restarts, as in Dhariwal et al., 2020, "Jukebox")
@@ -114,6 +133,7 @@ __all__ = [
     "CategoricalCodePrior",
     "VectorQuantizer",
     "codebook_usage",
+    "initialise_codebook",
     "restart_dead_codes",
     "train_code_prior",
     "train_vqvae",
@@ -529,13 +549,9 @@ class VQVAE(nn.Module):
 
     @property
     def bits(self) -> float:
-        r"""The size of a code in bits: :math:`m \log_2 K`.
+        r"""float: The size of a code in bits, :math:`m \log_2 K`.
 
         Introduced in the chapter "A discrete code: the VQ-VAE on MNIST".
-
-        Returns
-        -------
-        float
         """
         return self.n_positions * math.log2(self.n_codes)
 
@@ -584,6 +600,22 @@ def codebook_usage(indices: Tensor | ArrayLike, n_codes: int) -> dict[str, Any]:
     return _usage(_as_codes(indices, "indices", K), K)
 
 
+def _place_codes(
+    quantizer: VectorQuantizer, which: Tensor, vectors: Tensor, g: torch.Generator
+) -> None:
+    """Set the codes ``which`` to randomly chosen rows of ``vectors``, of shape (n, d).
+
+    Distinct rows (a random permutation's first ones) while there are at least as many rows
+    as codes, so that no two codes coincide; independent uniform draws otherwise.
+    """
+    if len(which) <= vectors.shape[0]:
+        chosen = torch.randperm(vectors.shape[0], generator=g)[: len(which)]
+    else:
+        chosen = torch.randint(vectors.shape[0], (len(which),), generator=g)
+    with torch.no_grad():
+        quantizer.codebook[which] = vectors[chosen.to(vectors.device)]
+
+
 def _restart(quantizer: VectorQuantizer, z_e: Tensor, codes: Tensor, g: torch.Generator) -> int:
     """Move the codes absent from ``codes`` onto randomly chosen rows of ``z_e``."""
     vectors = z_e.detach().reshape(-1, quantizer.code_dim)
@@ -591,13 +623,57 @@ def _restart(quantizer: VectorQuantizer, z_e: Tensor, codes: Tensor, g: torch.Ge
     dead = torch.nonzero(counts == 0).flatten()
     if len(dead) == 0:
         return 0
-    if len(dead) <= vectors.shape[0]:  # distinct vectors, so that no two restarts coincide
-        chosen = torch.randperm(vectors.shape[0], generator=g)[: len(dead)]
-    else:
-        chosen = torch.randint(vectors.shape[0], (len(dead),), generator=g)
-    with torch.no_grad():
-        quantizer.codebook[dead] = vectors[chosen.to(vectors.device)]
+    _place_codes(quantizer, dead, vectors, g)
     return len(dead)
+
+
+def _check_model(model: object) -> VQVAE:
+    if not isinstance(model, VQVAE):
+        raise ValueError(f"model must be a genlab.vqvae.VQVAE; got {type(model).__name__}")
+    return model
+
+
+def initialise_codebook(model: VQVAE, X: Tensor | ArrayLike, generator: torch.Generator) -> None:
+    r"""Set the :math:`K` codes to encoder outputs of :math:`K` randomly chosen vectors of ``X``.
+
+    The data-dependent initialisation (the Forgy initialisation of k-means): the images'
+    :math:`n m` encoder outputs :math:`z_e` are computed with the model's current encoder,
+    and code :math:`k` is set to the :math:`k`-th of them in a random order drawn with
+    ``generator``, so that the codes are :math:`K` *distinct* vectors (distinct positions
+    of images) while there are at least :math:`K` of them. With fewer vectors than codes
+    (:math:`n m < K`) the vectors are drawn independently and uniformly, as
+    :func:`restart_dead_codes` does: some codes then coincide, and the nearest-code search
+    gives each vector the smallest of equal codes, so the copies stay unused (dead) until
+    :func:`train_vqvae`'s restarts move them. The encoder and the decoder are unchanged.
+    Call it after building the model (and ``torch.manual_seed``) and before training: the
+    codes then lie where the encoder's outputs are, and every distinct one is some vector's
+    nearest code from the first step on.
+
+    Introduced in the chapter "A discrete code: the VQ-VAE on MNIST".
+
+    Parameters
+    ----------
+    model : VQVAE
+        With finite encoder weights. Its codebook, of shape (n_codes, code_dim), is
+        overwritten in place.
+    X : Tensor or array_like of shape (n, input_dim)
+        Pixel intensities in [0, 1], at least one image (for example the training images):
+        their encoder outputs, of shape (n, n_positions, code_dim), are the candidates.
+    generator : torch.Generator
+        The source of the random choice (a CPU generator).
+
+    Returns
+    -------
+    None
+    """
+    model = _check_model(model)
+    x = model._check_images(X, "X")
+    g = _check_generator(generator)
+    _check_finite_weights(model.encoder, "model.encoder")
+    with torch.no_grad():
+        vectors = model._encode(x).reshape(-1, model.code_dim)  # (n m, d)
+    codes = torch.arange(model.n_codes, device=vectors.device)
+    _place_codes(model.quantizer, codes, vectors, g)
 
 
 def restart_dead_codes(model: VQVAE, X: Tensor | ArrayLike, generator: torch.Generator) -> int:
@@ -625,8 +701,7 @@ def restart_dead_codes(model: VQVAE, X: Tensor | ArrayLike, generator: torch.Gen
     int
         The number of codes restarted.
     """
-    if not isinstance(model, VQVAE):
-        raise ValueError(f"model must be a genlab.vqvae.VQVAE; got {type(model).__name__}")
+    model = _check_model(model)
     x = model._check_images(X, "X")
     g = _check_generator(generator)
     with torch.no_grad():

@@ -10,6 +10,8 @@
   reconstruction against ``torch.distributions.Bernoulli`` and ``genlab.vae.bernoulli_nll``;
 * the codebook's perplexity against ``scipy.stats.entropy``;
 * the dead-code restart: the codes it moves land on encoder outputs, the others stay;
+* the data-dependent initialisation: every code is, by a brute-force search, exactly one
+  encoder output, of distinct positions, in the generator's order, and nothing else moves;
 * the categorical prior against counts worked out by hand and ``torch.distributions``; the
   autoregressive prior's probabilities of all 3^3 codes sum to 1, its conditionals equal
   those computed from its joint by brute-force marginalisation, and it samples the exact
@@ -32,13 +34,14 @@ from scipy import stats
 from torch.distributions import Bernoulli, Categorical
 
 from genlab import vqvae
-from genlab.vae import bernoulli_nll
+from genlab.vae import VAE, bernoulli_nll
 from genlab.vqvae import (
     VQVAE,
     AutoregressiveCodePrior,
     CategoricalCodePrior,
     VectorQuantizer,
     codebook_usage,
+    initialise_codebook,
     restart_dead_codes,
     train_code_prior,
     train_vqvae,
@@ -400,6 +403,71 @@ def test_restart_with_no_dead_code_and_with_more_dead_codes_than_vectors():
     assert all(bool((z_e == model.quantizer.codebook[k]).all(1).any()) for k in dead)
 
 
+# ------------------------------------------- 5b. data-dependent initialisation
+def rows_equal_to(z_e, code):
+    """The rows of z_e equal to a code, found by a loop (the oracle of 'is an encoder output')."""
+    return [i for i in range(len(z_e)) if torch.equal(z_e[i], code)]
+
+
+def test_initialise_codebook_puts_the_codes_on_distinct_encoder_outputs():
+    model = model_of(D=6, H=8, m=2, d=3, K=10)
+    x = images(30)
+    with torch.no_grad():
+        z_e = oracle_encode(model, x).reshape(-1, 3)  # 60 candidate vectors
+    others = {k: v.clone() for k, v in model.state_dict().items() if "codebook" not in k}
+    twin, another = copy.deepcopy(model), copy.deepcopy(model)
+    assert initialise_codebook(model, x, gen(0)) is None
+    codebook = model.quantizer.codebook.detach()
+    rows = []
+    for k in range(10):
+        matches = rows_equal_to(z_e, codebook[k])
+        assert len(matches) == 1  # an encoder output, and the vectors are all different
+        rows.append(matches[0])
+    assert len(set(rows)) == 10  # distinct positions
+    assert rows == torch.randperm(60, generator=gen(0))[:10].tolist()  # the generator's order
+    assert {i // 2 for i in rows} - {0}  # the candidates are the vectors of every image
+    # every code is its own vector's nearest: all in use from the first step
+    assert sorted(brute_nearest(z_e, codebook)[rows].tolist()) == list(range(10))
+    # the encoder and the decoder are untouched
+    after = {k: v for k, v in model.state_dict().items() if "codebook" not in k}
+    assert after.keys() == others.keys()
+    assert all(torch.equal(after[k], others[k]) for k in others)
+    # reproducible with the generator, different with another seed
+    initialise_codebook(twin, x, gen(0))
+    assert torch.equal(twin.quantizer.codebook, model.quantizer.codebook)
+    initialise_codebook(another, x, gen(1))
+    assert not torch.equal(another.quantizer.codebook, model.quantizer.codebook)
+
+
+def test_initialise_codebook_with_as_many_codes_as_vectors_uses_each_once():
+    model = model_of(D=6, m=2, d=3, K=12)
+    x = images(6)  # 12 vectors for 12 codes: a permutation of the vectors
+    initialise_codebook(model, x, gen(3))
+    with torch.no_grad():
+        z_e = oracle_encode(model, x).reshape(-1, 3)
+    rows = [rows_equal_to(z_e, e) for e in model.quantizer.codebook.detach()]
+    assert sorted(r[0] for r in rows) == list(range(12))
+    assert codebook_usage(model.quantize(x), 12)["dead"] == []
+
+
+def test_initialise_codebook_with_more_codes_than_vectors_draws_with_replacement():
+    # one image, two vectors, eight codes: each code is one of the two vectors; the copies
+    # lose their ties to the smallest index, so they are dead and the restart moves them
+    model = model_of(D=6, m=2, d=3, K=8, spread=5.0)
+    x = images(1)
+    initialise_codebook(model, x, gen(0))
+    with torch.no_grad():
+        z_e = oracle_encode(model, x).reshape(-1, 3)
+    codebook = model.quantizer.codebook.detach()
+    rows = [rows_equal_to(z_e, e) for e in codebook]
+    assert all(len(r) == 1 for r in rows)
+    rows = [r[0] for r in rows]
+    assert rows == torch.randint(2, (8,), generator=gen(0)).tolist()  # uniform draws
+    first = [rows.index(i) for i in sorted(set(rows))]  # the smallest code on each vector
+    assert brute_nearest(z_e, codebook).tolist() == [rows.index(0), rows.index(1)]
+    assert restart_dead_codes(model, x, gen(0)) == 8 - len(first)
+
+
 # ------------------------------------------------------- 6. training
 @pytest.fixture(scope="module")
 def synthetic():
@@ -711,6 +779,8 @@ def test_bad_images_are_refused_by_name(case):
     with pytest.raises(ValueError, match=as_X):
         restart_dead_codes(model, value, gen(0))
     with pytest.raises(ValueError, match=as_X):
+        initialise_codebook(model, value, gen(0))
+    with pytest.raises(ValueError, match=as_X):
         train_vqvae(model, value, epochs=1, progress=False)
 
 
@@ -810,6 +880,7 @@ def test_bad_generators_and_sample_sizes_are_refused():
     for bad in (0, None, np.random.default_rng(0), "seed"):
         for call in (
             lambda g: restart_dead_codes(model, images(2), g),
+            lambda g: initialise_codebook(model, images(2), g),
             lambda g: prior.sample(2, g),
             lambda g: fitted.sample(2, g),
         ):
@@ -865,6 +936,13 @@ def test_other_arguments_of_the_training_functions_are_checked():
         train_vqvae(torch.nn.Sequential(), images(2), epochs=1, progress=False)
     with pytest.raises(ValueError, match="model must be a genlab.vqvae.VQVAE; got str"):
         restart_dead_codes("model", images(2), gen(0))
+    with pytest.raises(ValueError, match="model must be a genlab.vqvae.VQVAE; got VAE"):
+        initialise_codebook(VAE(6, 8, 2), images(2), gen(0))
+    broken = model_of()
+    with torch.no_grad():
+        broken.encoder[0].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="model.encoder's weights 0.weight hold NaN"):
+        initialise_codebook(broken, images(2), gen(0))
     with pytest.raises(ValueError, match="prior must be a genlab.vqvae.AutoregressiveCodePrior"):
         train_code_prior(CategoricalCodePrior(3, 2), [[0, 1]], epochs=1, progress=False)
 
