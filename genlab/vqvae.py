@@ -72,7 +72,7 @@ reconstruction term is a per-image *sum* of 784 Bernoulli terms, against VQ term
 :math:`m d = 64` numbers, so its gradient is large next to the commitment's brake. Adam
 moves each code by at most about the learning rate per step, while an encoder output, a sum
 over the hidden units, moves much faster. Codes initialised near 0 (uniformly on
-:math:`(-1/K, 1/K)`, as in the paper's reference code) cannot follow: the encoder's outputs
+:math:`(-1/K, 1/K)`, as in widely used PyTorch implementations) cannot follow: the encoder's outputs
 run away from the codebook, most codes are never chosen, and the restarts (below) then put
 codes on the runaway outputs. Two remedies, used together in the chapter: a larger
 :math:`\beta` (2 there), and a **data-dependent initialisation** of the codebook
@@ -220,7 +220,7 @@ class VectorQuantizer(nn.Module):
     r"""A codebook of :math:`K` vectors in :math:`\mathbb R^d` and the nearest-code map.
 
     The codebook is an ``nn.Parameter`` of shape (K, d), initialised uniformly on
-    :math:`(-1/K, 1/K)` as in the paper's reference code (from PyTorch's global generator:
+    :math:`(-1/K, 1/K)` as in widely used PyTorch implementations (from PyTorch's global generator:
     call ``torch.manual_seed`` first for reproducible weights).
 
     Introduced in the chapter "A discrete code: the VQ-VAE on MNIST".
