@@ -72,8 +72,8 @@ reconstruction term is a per-image *sum* of 784 Bernoulli terms, against VQ term
 :math:`m d = 64` numbers, so its gradient is large next to the commitment's brake. Adam
 moves each code by at most about the learning rate per step, while an encoder output, a sum
 over the hidden units, moves much faster. Codes initialised near 0 (uniformly on
-:math:`(-1/K, 1/K)`, as in widely used PyTorch implementations) cannot follow: the encoder's outputs
-run away from the codebook, most codes are never chosen, and the restarts (below) then put
+:math:`(-1/K, 1/K)`, as in widely used PyTorch implementations) cannot follow: the encoder's
+outputs run away from the codebook, most codes are never chosen, and the restarts (below) then put
 codes on the runaway outputs. Two remedies, used together in the chapter: a larger
 :math:`\beta` (2 there), and a **data-dependent initialisation** of the codebook
 (:func:`initialise_codebook`, the Forgy initialisation of k-means): the codes start on encoder
